@@ -1,0 +1,59 @@
+#include "app/report.hpp"
+
+#include "cli/outputs.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::app {
+namespace {
+
+std::string summary_markdown(const cli::Options& options, const mirror::MirrorResult& result) {
+  const auto& b = result.blobs;
+  std::string md = "### ecr-mirror" + std::string(result.dry_run ? " (dry run)" : "") + "\n\n";
+  md += "| | |\n|---|---|\n";
+  md += "| Source | `" + options.source.str() + "` |\n";
+  md += "| Source digest | `" + result.source_digest + "` |\n";
+  md += "| Destination | `" + options.destination.str() + "` |\n";
+  md += "| Mirrored digest | `" + result.mirrored_digest + "` |\n";
+  md += "| Tags pushed | " +
+        (result.tags_pushed.empty() ? std::string("none (already up to date)")
+                                    : "`" + util::join(result.tags_pushed, "`, `") + "`") +
+        " |\n";
+  md += "| Blobs | " + std::to_string(b.copied) + " copied, " +
+        std::to_string(b.present + b.mounted) + " skipped (" + std::to_string(b.mounted) +
+        " mounted) |\n";
+  md += "| Bytes copied | " + util::format_bytes(b.bytes_copied) + " |\n";
+  md += "| Time | " + util::format_duration(result.seconds) + " |\n";
+  return md;
+}
+
+}  // namespace
+
+Status report(const cli::Options& options, const mirror::MirrorResult& result,
+              std::uint64_t requests, const cli::EnvLookup& env) {
+  auto& log = util::Log::get();
+  const auto& b = result.blobs;
+  log.info(std::string(result.dry_run ? "dry run done" : "done") + " in " +
+           util::format_duration(result.seconds) + ": " + std::to_string(b.copied) +
+           " blobs copied (" + util::format_bytes(b.bytes_copied) + ", " +
+           util::format_rate(b.bytes_copied, result.seconds) + "), " +
+           std::to_string(b.present) + " already present, " + std::to_string(b.mounted) +
+           " mounted, " + std::to_string(result.manifests_pushed) + " manifests and " +
+           std::to_string(result.tags_pushed.size()) + " tags pushed, " +
+           std::to_string(requests) + " registry requests");
+
+  const std::string image = options.destination.str() + "@" + result.mirrored_digest;
+  cli::OutputList outputs = {
+      {"mirrored-digest", result.mirrored_digest},
+      {"source-digest", result.source_digest},
+      {"tags-pushed", result.dry_run ? std::string() : util::join(result.tags_pushed, ",")},
+      {"changed", result.changed ? "true" : "false"},
+      {"image", image},
+  };
+  if (auto written = cli::write_outputs(options.output_file, outputs); !written) return written;
+  if (auto summary = env("GITHUB_STEP_SUMMARY"))
+    (void)cli::append_step_summary(*summary, summary_markdown(options, result));
+  return {};
+}
+
+}  // namespace ecrm::app

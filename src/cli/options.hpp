@@ -1,0 +1,68 @@
+#pragma once
+// Command-line and INPUT_* options. Boost.Program_options is used only by options.cpp.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "name/reference.hpp"
+#include "oci/manifest.hpp"
+#include "util/expected.hpp"
+
+namespace ecrm::cli {
+
+// Reads one environment variable; empty values count as unset (the runner passes every declared
+// input, empty when the workflow leaves it out).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+struct Options {
+  // Mirror
+  name::Reference source;            // --source
+  name::Repository destination;      // --destination
+  std::vector<std::string> tag_templates;  // --tags (default {tag}, {tag}-{digest12})
+  std::vector<oci::Platform> platforms;    // --platforms; empty means all
+  bool dry_run = false;
+  bool force = false;
+  int concurrency = 8;                      // 1..64
+  std::vector<std::string> insecure_registries;  // host[:port]
+  // Registry credentials
+  std::string source_username, source_password;
+  std::string destination_username, destination_password;
+  std::string docker_config;       // path; "" = none found
+  bool docker_config_explicit = false;  // named by the user: must exist
+  // Outputs
+  std::string output_file;          // "" → print name=value lines on stdout
+  // Network
+  int connect_timeout_seconds = 30;     // --connect-timeout
+  int stall_timeout_seconds = 60;       // --stall-timeout: abort a transfer idle this long
+  int timeout_seconds = 3600;           // --timeout: overall deadline for the run
+  int retry_seconds = 120;              // --retry-time: give up retrying a request after this
+  bool verbose = false;
+  // AWS (issue 3)
+  std::string role_to_assume;
+  std::string aws_region = "us-east-1";
+  std::string role_session_name = "GitHubActions";
+  int role_duration_seconds = 3600;
+  std::string audience = "sts.amazonaws.com";
+  std::string destination_type = "auto";  // auto|ecr-public|ecr|registry
+  bool create_repository = false;
+};
+
+enum class Action { Run, Help, Version };
+
+struct Parsed {
+  Action action = Action::Run;
+  Options options;
+  std::string text;  // help or version text when action != Run
+};
+
+// Flags win over INPUT_<NAME> (name upper-cased, hyphens kept: INPUT_DRY-RUN). Booleans accept
+// true/false/yes/no/1/0 in the environment; as flags they take no value. Every validation error is
+// ErrorKind::Usage, names the option and the offending value, and says the fix.
+Expected<Parsed> parse_options(int argc, const char* const* argv, const EnvLookup& env);
+
+// The long option names, for the test that compares action.yml, the README and the program.
+std::vector<std::string> option_names();
+
+}  // namespace ecrm::cli

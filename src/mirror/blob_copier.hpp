@@ -1,0 +1,41 @@
+#pragma once
+// Copies blobs from the source repository to the destination: HEAD first and skip what exists,
+// mount across repositories on one registry, else stream GET → PATCH with the SHA-256 checked as
+// the bytes pass; several blobs in flight, each once.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "http/client.hpp"
+#include "oci/manifest.hpp"
+#include "registry/repository.hpp"
+#include "util/expected.hpp"
+
+namespace ecrm::mirror {
+
+enum class BlobOutcome { Present, Mounted, Copied };
+
+struct BlobStats {
+  std::uint64_t present = 0, mounted = 0, copied = 0;
+  std::uint64_t bytes_copied = 0;
+  std::uint64_t bytes_present = 0;  // already at the destination or mounted
+};
+
+struct BlobCopyConfig {
+  int concurrency = 8;
+  bool dry_run = false;   // HEAD only: count what would be copied
+  bool same_registry = false;  // source and destination share a host: try a mount first
+  http::ClientConfig http;
+  registry::RetryPolicy retry;
+  const std::atomic<bool>* cancel = nullptr;
+  std::size_t pipe_bytes = 256 * 1024;
+};
+
+// Copies every distinct blob in `blobs`. Stops starting new blobs after the first failure and
+// returns that failure.
+Expected<BlobStats> copy_blobs(registry::Repository& source, registry::Repository& destination,
+                               const std::vector<oci::Descriptor>& blobs,
+                               const BlobCopyConfig& config);
+
+}  // namespace ecrm::mirror

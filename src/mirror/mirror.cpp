@@ -1,0 +1,235 @@
+#include "mirror/mirror.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "mirror/tag_template.hpp"
+#include "util/crypto.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::mirror {
+namespace {
+
+// OCI image-spec allows nesting indexes; real images nest one level at most. A bound stops a
+// hostile registry from sending us round in circles.
+constexpr int kMaxIndexDepth = 4;
+
+struct Node {
+  registry::ManifestData data;
+  oci::Manifest parsed;
+};
+
+// The manifests to push, children before their parents (push in dependency order).
+struct Tree {
+  std::vector<Node> nodes;  // post-order: the root is last
+  std::vector<oci::Descriptor> blobs;
+  std::vector<oci::Platform> platforms;
+};
+
+Expected<Node> fetch_manifest(registry::Repository& source, http::Client& client,
+                              const std::string& digest) {
+  auto data = source.get_manifest(client, digest);
+  if (!data) return data.error();
+  auto parsed = oci::parse_manifest(data->bytes, data->media_type);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.message = source.display() + "@" + digest + ": " + e.message;
+    return e;
+  }
+  data->media_type = parsed->media_type;
+  return Node{std::move(*data), std::move(*parsed)};
+}
+
+Status collect(registry::Repository& source, http::Client& client, Node node, int depth,
+               Tree& tree) {
+  if (node.parsed.kind == oci::Manifest::Kind::Image) {
+    for (auto& blob : node.parsed.blobs()) tree.blobs.push_back(blob);
+    tree.nodes.push_back(std::move(node));
+    return {};
+  }
+  if (depth >= kMaxIndexDepth) {
+    return make_error(ErrorKind::Integrity, source.display() + ": indexes nested deeper than " +
+                                                std::to_string(kMaxIndexDepth) + " levels");
+  }
+  for (const auto& child : node.parsed.manifests) {
+    if (depth == 0 && child.platform && child.platform->os != "unknown")
+      tree.platforms.push_back(*child.platform);
+    auto fetched = fetch_manifest(source, client, child.digest);
+    if (!fetched) return fetched.error();
+    if (static_cast<std::int64_t>(fetched->data.bytes.size()) != child.size) {
+      return make_error(ErrorKind::Integrity,
+                        source.display() + "@" + child.digest + ": the index declares " +
+                            std::to_string(child.size) + " bytes but the manifest has " +
+                            std::to_string(fetched->data.bytes.size()));
+    }
+    if (auto status = collect(source, client, std::move(*fetched), depth + 1, tree); !status)
+      return status;
+  }
+  tree.nodes.push_back(std::move(node));
+  return {};
+}
+
+std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
+
+}  // namespace
+
+Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Repository& destination,
+                                  const MirrorRequest& request, const BeforeWrite& before_write) {
+  const auto started = std::chrono::steady_clock::now();
+  auto& log = util::Log::get();
+  http::Client client(request.copy.http);
+  MirrorResult result;
+  result.dry_run = request.dry_run;
+
+  // 1. Pin the source digest with a HEAD (free against Docker Hub's pull limit); GET only when the
+  //    registry does not say the digest.
+  auto head = source.head_manifest(client, request.source_reference);
+  if (!head) return head.error();
+  if (!*head) {
+    return make_error(ErrorKind::NotFound,
+                      "the source " + source.display() +
+                          (request.source_tag.empty() ? "@" : ":") + request.source_reference +
+                          " does not exist",
+                      "check --source: the repository, tag or digest is wrong, or the credentials "
+                      "cannot see it");
+  }
+  std::optional<Node> root;
+  result.source_digest = (*head)->digest;
+  if (!request.pinned_digest.empty()) result.source_digest = request.pinned_digest;
+  if (result.source_digest.empty()) {
+    auto fetched = fetch_manifest(source, client, request.source_reference);
+    if (!fetched) return fetched.error();
+    result.source_digest = fetched->data.digest;
+    root = std::move(*fetched);
+  }
+  log.info("source " + source.display() + ":" + request.source_reference + " is " +
+           result.source_digest);
+
+  // A platform filter writes a new index, so its digest is only known after reading the source.
+  auto load_root = [&]() -> Status {
+    if (root) return {};
+    auto fetched = fetch_manifest(source, client, result.source_digest);
+    if (!fetched) return fetched.error();
+    root = std::move(*fetched);
+    return {};
+  };
+  result.mirrored_digest = result.source_digest;
+  if (!request.platforms.empty()) {
+    if (auto status = load_root(); !status) return status.error();
+    if (root->parsed.kind == oci::Manifest::Kind::Index) {
+      auto filtered = oci::filter_index(root->data.bytes, request.platforms);
+      if (!filtered) return filtered.error();
+      auto parsed = oci::parse_manifest(*filtered, root->parsed.media_type);
+      if (!parsed) return parsed.error();
+      root->data.bytes = std::move(*filtered);
+      root->data.digest = "sha256:" + util::sha256_hex(root->data.bytes);
+      root->parsed = std::move(*parsed);
+      result.mirrored_digest = root->data.digest;
+      log.info("platform filter: the mirrored index holds " +
+               std::to_string(root->parsed.manifests.size()) + " of the source's manifests; its "
+               "digest is " + result.mirrored_digest + " (the source's is " +
+               result.source_digest + ")");
+    } else {
+      log.warning("--platforms ignored: the source is a single-platform image, copied as it is");
+    }
+  }
+
+  auto tags = render_tags(request.tag_templates,
+                          TagContext{request.source_tag, hex_of(result.mirrored_digest)});
+  if (!tags) return tags.error();
+  result.tags = *tags;
+
+  // 2. Compare: HEAD every destination tag.
+  std::vector<std::string> stale;
+  bool content_present = false;
+  for (const auto& tag : result.tags) {
+    auto existing = destination.head_manifest(client, tag);
+    if (!existing) return existing.error();
+    if (*existing && (*existing)->digest == result.mirrored_digest) {
+      content_present = true;
+      log.info("destination tag " + tag + " already points at " + result.mirrored_digest);
+    } else {
+      stale.push_back(tag);
+      log.info("destination tag " + tag + (*existing ? " points at " + (*existing)->digest
+                                                      : std::string(" does not exist")));
+    }
+  }
+  if (stale.empty() && !request.force) {
+    log.info("nothing to do: every tag already points at " + result.mirrored_digest);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
+  if (request.force) stale = result.tags;
+
+  // 3. Copy what is missing. When a tag already points at the digest, the registry holds the whole
+  //    image (it validates references on manifest PUT), so only tags remain to write.
+  if (auto status = load_root(); !status) return status.error();
+  Tree tree;
+  if (auto status = collect(source, client, std::move(*root), 0, tree); !status) return status.error();
+  result.media_type = tree.nodes.back().data.media_type;
+  result.platforms = tree.platforms;
+  if (!content_present && !request.force) {
+    auto existing = destination.head_manifest(client, result.mirrored_digest);
+    if (!existing) return existing.error();
+    content_present = existing->has_value();
+  }
+  if (!request.dry_run && before_write) {
+    if (auto status = before_write(tree.platforms); !status) return status.error();
+  }
+  if (!content_present || request.force) {
+    log.group_begin("Copy " + std::to_string(tree.blobs.size()) + " blobs of " +
+                    std::to_string(tree.nodes.size()) + " manifests");
+    auto stats = copy_blobs(source, destination, tree.blobs, request.copy);
+    log.group_end();
+    if (!stats) return stats.error();
+    result.blobs = *stats;
+  }
+  if (request.dry_run) {
+    result.tags_pushed = stale;
+    log.info("dry run: would copy " + std::to_string(result.blobs.copied) + " blobs (" +
+             util::format_bytes(result.blobs.bytes_copied) + "), push " +
+             std::to_string(tree.nodes.size()) + " manifests and tags " +
+             util::join(stale, ", "));
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
+
+  // 4. Manifests by digest, children first, then the tags: immutable before rolling (render_tags'
+  //    order), so a failure never leaves a tag on an incomplete image.
+  if (!content_present || request.force) {
+    for (const auto& node : tree.nodes) {
+      if (auto status = destination.put_manifest(client, node.data.digest, node.data.media_type,
+                                                 node.data.bytes);
+          !status)
+        return status.error();
+      ++result.manifests_pushed;
+    }
+  }
+  const Node& top = tree.nodes.back();
+  for (const auto& tag : stale) {
+    if (auto status = destination.put_manifest(client, tag, top.data.media_type, top.data.bytes);
+        !status)
+      return status.error();
+    result.tags_pushed.push_back(tag);
+    log.info("tagged " + destination.display() + ":" + tag);
+  }
+  result.changed = true;
+
+  // 5. Check what a puller will see.
+  for (const auto& tag : result.tags) {
+    auto check = destination.head_manifest(client, tag);
+    if (!check) return check.error();
+    if (!*check || (*check)->digest != result.mirrored_digest) {
+      return make_error(ErrorKind::Registry,
+                        "after pushing, " + destination.display() + ":" + tag + " resolves to " +
+                            (*check ? (*check)->digest : std::string("nothing")) + ", not " +
+                            result.mirrored_digest,
+                        "another process may be writing the same tag; re-run");
+    }
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace ecrm::mirror

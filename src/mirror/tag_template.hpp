@@ -1,0 +1,32 @@
+#pragma once
+// Destination tag templates: "{tag}", "{tag}-{digest12}", "stable-{digest}". Pure.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/expected.hpp"
+
+namespace ecrm::mirror {
+
+struct TagContext {
+  std::string tag;         // the source tag; empty when the source was given by digest
+  std::string digest_hex;  // 64 hex of the mirrored digest
+};
+
+inline const std::vector<std::string> kDefaultTagTemplates = {"{tag}", "{tag}-{digest12}"};
+
+// Checks templates before any network work: unknown placeholder, unbalanced brace, a template
+// that needs {tag} while the source has none, or text that can never be a valid tag → Usage error
+// naming the template and the fix.
+Status validate_tag_templates(const std::vector<std::string>& templates, bool source_has_tag);
+
+// Placeholders: {tag}, {digest} (64 hex), {digest12} (first 12 hex). The result must be a valid
+// tag ([\w][\w.-]{0,127}); otherwise a Usage error.
+Expected<std::string> render_tag(std::string_view tmpl, const TagContext& context);
+
+// Renders all, drops duplicates, and orders them for pushing: templates that contain a digest
+// placeholder (immutable tags) first, rolling tags last, each group in the user's order.
+Expected<std::vector<std::string>> render_tags(const std::vector<std::string>& templates,
+                                               const TagContext& context);
+
+}  // namespace ecrm::mirror

@@ -1,0 +1,152 @@
+#include "registry/repository.hpp"
+
+#include "oci/manifest.hpp"
+#include "registry/errors.hpp"
+#include "util/crypto.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::registry {
+
+Repository::Repository(std::shared_ptr<Transport> transport, std::string path, bool push)
+    : transport_(std::move(transport)), path_(std::move(path)), push_(push) {}
+
+std::vector<std::string> Repository::scopes() const {
+  return {"repository:" + path_ + (push_ ? ":pull,push" : ":pull")};
+}
+
+std::string Repository::url(const std::string& kind, const std::string& reference) const {
+  return "/v2/" + path_ + "/" + kind + "/" + reference;
+}
+
+std::string Repository::with_query(const std::string& url, const std::string& parameter) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + parameter;
+}
+
+Expected<std::optional<ManifestHead>> Repository::head_manifest(http::Client& client,
+                                                                const std::string& reference) {
+  Call call;
+  call.method = "HEAD";
+  call.target = url("manifests", reference);
+  call.headers.set("Accept", oci::manifest_accept_header());
+  call.scopes = scopes();
+  call.what = "HEAD manifest " + display() + ":" + reference;
+  auto response = transport_->send(client, call);
+  if (!response) return response.error();
+  if (response->status == 404) return std::optional<ManifestHead>();
+  if (response->status != 200) return error_from_response(call.what, *response);
+  ManifestHead head;
+  head.digest = response->headers.get("Docker-Content-Digest").value_or("");
+  head.media_type = response->headers.get("Content-Type").value_or("");
+  std::uint64_t length = 0;
+  if (util::parse_uint(response->headers.get("Content-Length").value_or(""), length))
+    head.size = static_cast<std::int64_t>(length);
+  return std::optional<ManifestHead>(head);
+}
+
+Expected<ManifestData> Repository::get_manifest(http::Client& client,
+                                                const std::string& reference) {
+  Call call;
+  call.method = "GET";
+  call.target = url("manifests", reference);
+  call.headers.set("Accept", oci::manifest_accept_header());
+  call.scopes = scopes();
+  call.max_body = oci::kMaxManifestBytes;
+  call.what = "GET manifest " + display() + (util::starts_with(reference, "sha256:") ? "@" : ":") +
+              reference;
+  auto response = transport_->send(client, call);
+  if (!response) {
+    Error e = response.error();
+    if (e.kind == ErrorKind::Integrity)
+      e.message = call.what + ": the manifest is larger than 4 MiB, the limit registries accept";
+    return e;
+  }
+  if (response->status != 200) return error_from_response(call.what, *response);
+  ManifestData data;
+  data.bytes = std::move(response->body);
+  data.media_type = response->headers.get("Content-Type").value_or("");
+  data.digest = "sha256:" + util::sha256_hex(data.bytes);
+  if (util::starts_with(reference, "sha256:") && data.digest != reference) {
+    return make_error(ErrorKind::Integrity,
+                      call.what + ": content hashes to " + data.digest + ", not the digest asked for",
+                      "the registry served corrupted or substituted content; re-run, and report "
+                      "it to the registry's operator if it persists");
+  }
+  return data;
+}
+
+Status Repository::put_manifest(http::Client& client, const std::string& reference,
+                                const std::string& media_type, const std::string& bytes) {
+  Call call;
+  call.method = "PUT";
+  call.target = url("manifests", reference);
+  call.headers.set("Content-Type", media_type);
+  call.body = bytes;
+  call.scopes = scopes();
+  call.what = "PUT manifest " + display() + (util::starts_with(reference, "sha256:") ? "@" : ":") +
+              reference;
+  auto response = transport_->send(client, call);
+  if (!response) return response.error();
+  if (response->status != 201 && response->status != 200)
+    return error_from_response(call.what, *response);
+  return {};
+}
+
+Expected<bool> Repository::blob_exists(http::Client& client, const std::string& digest) {
+  Call call;
+  call.method = "HEAD";
+  call.target = url("blobs", digest);
+  call.scopes = scopes();
+  call.what = "HEAD blob " + display() + "@" + digest;
+  auto response = transport_->send(client, call);
+  if (!response) return response.error();
+  if (response->status == 200) return true;
+  if (response->status == 404) return false;
+  return error_from_response(call.what, *response);
+}
+
+Expected<UploadSession> Repository::start_upload(http::Client& client, const std::string& digest,
+                                                 const std::string& mount_from) {
+  Call call;
+  call.method = "POST";
+  call.target = "/v2/" + path_ + "/blobs/uploads/";
+  call.scopes = scopes();
+  if (!mount_from.empty()) {
+    call.target += "?mount=" + digest + "&from=" + util::url_encode(mount_from);
+    // A mount needs pull on the source repository too (distribution: the challenge lists both).
+    call.scopes.push_back("repository:" + mount_from + ":pull");
+  }
+  call.what = "POST blob upload " + display() + " for " + digest;
+  auto response = transport_->send(client, call);
+  if (!response) return response.error();
+  UploadSession session;
+  if (response->status == 201 && !mount_from.empty()) {
+    session.state = UploadStart::Mounted;
+    return session;
+  }
+  if (response->status != 202) return error_from_response(call.what, *response);
+  auto location = response->headers.get("Location");
+  if (!location || location->empty()) {
+    return make_error(ErrorKind::Registry,
+                      call.what + ": the registry started an upload without a Location header");
+  }
+  // Relative Locations are common (distribution sends absolute, others "/v2/…"): RFC 3986 §5.2.
+  session.location = http::resolve_url(transport_->base_url() + call.target, *location);
+  if (!http::same_origin(session.location, transport_->base_url())) {
+    return make_error(ErrorKind::Registry,
+                      call.what + ": the upload Location leaves the registry (" +
+                          http::parse_url(session.location).value_or(http::UrlParts{}).host + ")",
+                      "refusing to send the image and credentials to another host");
+  }
+  return session;
+}
+
+void Repository::cancel_upload(http::Client& client, const std::string& location) {
+  Call call;
+  call.method = "DELETE";
+  call.target = location;
+  call.scopes = scopes();
+  call.what = "DELETE upload";
+  (void)transport_->send(client, call);
+}
+
+}  // namespace ecrm::registry

@@ -1,0 +1,69 @@
+#pragma once
+// One repository on a registry: the OCI distribution spec's endpoints as typed operations
+// (spec §"Pulling manifests", §"Checking if content exists", §"Pushing blobs", §"Pushing manifests").
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/client.hpp"
+#include "registry/transport.hpp"
+#include "util/expected.hpp"
+
+namespace ecrm::registry {
+
+struct ManifestHead {
+  std::string digest;      // from Docker-Content-Digest; empty when the registry sent none
+  std::string media_type;  // Content-Type
+  std::int64_t size = -1;  // Content-Length, -1 when absent
+};
+
+struct ManifestData {
+  std::string digest;  // sha256 of bytes, always computed here
+  std::string media_type;
+  std::string bytes;
+};
+
+enum class UploadStart { Mounted, Started };
+
+struct UploadSession {
+  UploadStart state = UploadStart::Started;
+  std::string location;  // absolute URL of the upload session when Started
+};
+
+class Repository {
+ public:
+  Repository(std::shared_ptr<Transport> transport, std::string path, bool push);
+
+  const std::string& path() const { return path_; }
+  Transport& transport() { return *transport_; }
+  std::string display() const { return transport_->host() + "/" + path_; }
+  std::vector<std::string> scopes() const;
+
+  // nullopt when the manifest does not exist (404).
+  Expected<std::optional<ManifestHead>> head_manifest(http::Client& client,
+                                                      const std::string& reference);
+  // Refuses bodies over 4 MiB; when `reference` is a digest the bytes must hash to it.
+  Expected<ManifestData> get_manifest(http::Client& client, const std::string& reference);
+  Status put_manifest(http::Client& client, const std::string& reference,
+                      const std::string& media_type, const std::string& bytes);
+
+  Expected<bool> blob_exists(http::Client& client, const std::string& digest);
+  // POST /v2/<path>/blobs/uploads/, with ?mount=&from= when `mount_from` is given (spec §"Mounting
+  // a blob from another repository"): 201 means mounted, 202 an upload session to fill.
+  Expected<UploadSession> start_upload(http::Client& client, const std::string& digest,
+                                       const std::string& mount_from);
+  // Best effort: abandons an upload session after a failure.
+  void cancel_upload(http::Client& client, const std::string& location);
+
+  static std::string with_query(const std::string& url, const std::string& parameter);
+
+ private:
+  std::string url(const std::string& kind, const std::string& reference) const;
+
+  std::shared_ptr<Transport> transport_;
+  std::string path_;
+  bool push_;
+};
+
+}  // namespace ecrm::registry

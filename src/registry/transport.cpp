@@ -1,0 +1,278 @@
+#include "registry/transport.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "registry/errors.hpp"
+#include "util/base64.hpp"
+#include "util/json.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::registry {
+namespace {
+
+constexpr int kMaxRedirects = 5;
+// Token responses are tiny; a large one is hostile or broken (issue: token bodies over 64 KiB).
+constexpr std::size_t kMaxTokenBody = 64 * 1024;
+// Distribution's token spec: without expires_in a token lasts 60 s.
+constexpr std::chrono::seconds kDefaultTokenLifetime{60};
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string scope_key(const std::vector<std::string>& scopes) {
+  std::set<std::string> sorted(scopes.begin(), scopes.end());
+  return util::join({sorted.begin(), sorted.end()}, " ");
+}
+
+std::string basic_header(const auth::Credential& credential) {
+  return "Basic " + util::base64_encode(credential.username + ":" + credential.password);
+}
+
+}  // namespace
+
+Transport::Transport(std::string host, bool insecure, CredentialSource credentials,
+                     TransportConfig config)
+    : host_(std::move(host)),
+      insecure_(insecure),
+      credentials_(std::move(credentials)),
+      config_(std::move(config)) {}
+
+Status Transport::ensure_pinged(http::Client& client) {
+  // Called with mutex_ held.
+  if (pinged_) return {};
+  Backoff backoff(config_.retry);
+  while (true) {
+    http::Request ping;
+    ping.url = base_url() + "/v2/";
+    ping.max_body = kMaxTokenBody;
+    auto response = client.send(ping);
+    std::optional<std::chrono::milliseconds> retry_after;
+    if (response) {
+      if (!is_retryable_status(response->status)) {
+        if (response->status == 401) {
+          auto challenges =
+              auth::parse_www_authenticate(response->headers.get("WWW-Authenticate").value_or(""));
+          for (const auto& c : challenges)
+            if (c.scheme == "bearer") challenge_ = c;
+          if (!challenge_)
+            for (const auto& c : challenges)
+              if (c.scheme == "basic") challenge_ = c;
+        }
+        pinged_ = true;
+        return {};
+      }
+      if (auto value = response->headers.get("Retry-After"))
+        retry_after = http::parse_retry_after(*value);
+    } else if (!response.error().retryable) {
+      Error e = response.error();
+      e.message = "cannot reach the " + config_.role + " registry " + host_ + ": " + e.message;
+      return e;
+    }
+    auto delay = backoff.next(retry_after);
+    if (!delay) {
+      if (!response) {
+        Error e = response.error();
+        e.message = "cannot reach the " + config_.role + " registry " + host_ + " after " +
+                    std::to_string(backoff.attempts()) + " attempts: " + e.message;
+        return e;
+      }
+      return error_from_response("GET " + base_url() + "/v2/", *response);
+    }
+    if (!sleep_unless_cancelled(*delay, config_.cancel))
+      return make_error(ErrorKind::Cancelled, "cancelled");
+  }
+}
+
+Expected<Transport::Token> Transport::fetch_token(http::Client& client,
+                                                   const auth::Challenge& challenge,
+                                                   const std::vector<std::string>& scopes,
+                                                   bool refresh) {
+  const std::string realm = challenge.param("realm");
+  auto realm_parts = http::parse_url(realm);
+  if (!realm_parts || (realm_parts->scheme != "https" && realm_parts->scheme != "http")) {
+    return make_error(ErrorKind::Auth, "the " + config_.role + " registry " + host_ +
+                                           " named an unusable token realm");
+  }
+  // A token realm over plain HTTP for an HTTPS registry would expose the credentials.
+  if (!insecure_ && realm_parts->scheme != "https") {
+    return make_error(ErrorKind::Auth,
+                      "the " + config_.role + " registry " + host_ + " sent an http:// token realm (" +
+                          realm + "); refusing to send credentials over plain HTTP",
+                      "the registry is misconfigured; its token service must use https");
+  }
+  auto credential = credentials_(refresh);
+  if (!credential) return credential.error();
+
+  http::Request request;
+  std::string query;
+  if (auto service = challenge.param("service"); !service.empty())
+    query += "service=" + util::url_encode(service);
+  for (const auto& scope : scopes) query += (query.empty() ? "" : "&") + ("scope=" + util::url_encode(scope));
+  request.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + query;
+  request.max_body = kMaxTokenBody;
+  if (!credential->anonymous()) request.headers.set("Authorization", basic_header(*credential));
+  auto response = client.send(request);
+  if (!response) {
+    Error e = response.error();
+    e.message = "token request to " + realm_parts->host + " for the " + config_.role +
+                " registry failed: " + e.message;
+    return e;
+  }
+  if (response->status == 401 || response->status == 403) {
+    return make_error(ErrorKind::Auth,
+                      "the " + config_.role + " registry's token service (" + realm_parts->host +
+                          ") refused " + (credential->anonymous() ? "anonymous access" : "the credentials") +
+                          " for " + util::join(scopes, " ") + " (HTTP " +
+                          std::to_string(response->status) + ")",
+                      credential->anonymous()
+                          ? "give credentials for " + host_ + " (--" + config_.role +
+                                "-username/--" + config_.role + "-password or --docker-config)"
+                          : "check the username/password for " + host_ +
+                                " and that it may pull/push this repository");
+  }
+  if (response->status != 200) {
+    Error e = error_from_response("token request to " + realm_parts->host, *response);
+    return e;
+  }
+  auto json = util::Json::parse(response->body, 8);
+  if (!json || !json->is_object()) {
+    return make_error(ErrorKind::Auth, "the token service " + realm_parts->host +
+                                           " answered with something other than a JSON object");
+  }
+  Token token;
+  token.value = json->get_string("token").value_or(json->get_string("access_token").value_or(""));
+  if (token.value.empty()) {
+    return make_error(ErrorKind::Auth,
+                      "the token service " + realm_parts->host + " returned no token");
+  }
+  util::Log::get().add_secret(token.value);
+  auto lifetime = kDefaultTokenLifetime;
+  if (auto expires_in = json->get_int("expires_in"); expires_in && *expires_in > 0)
+    lifetime = std::chrono::seconds(*expires_in);
+  // Renew a little early so a token never expires in the middle of a request.
+  auto margin = std::min<std::chrono::seconds>(lifetime / 5, std::chrono::seconds(30));
+  token.expires = std::chrono::steady_clock::now() + lifetime - margin;
+  return token;
+}
+
+Expected<std::string> Transport::authorization(http::Client& client,
+                                               const std::vector<std::string>& scopes,
+                                               bool refresh) {
+  std::lock_guard lock(mutex_);
+  if (auto pinged = ensure_pinged(client); !pinged) return pinged.error();
+  if (!challenge_) return std::string();
+  if (challenge_->scheme == "basic") {
+    auto credential = credentials_(refresh);
+    if (!credential) return credential.error();
+    if (credential->anonymous()) return std::string();
+    return basic_header(*credential);
+  }
+  const std::string key = scope_key(scopes);
+  auto cached = tokens_.find(key);
+  if (!refresh && cached != tokens_.end() &&
+      cached->second.expires > std::chrono::steady_clock::now()) {
+    return "Bearer " + cached->second.value;
+  }
+  auto token = fetch_token(client, *challenge_, scopes, refresh);
+  if (!token) return token.error();
+  tokens_[key] = *token;
+  return "Bearer " + token->value;
+}
+
+Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
+                                             const std::string& authorization) {
+  std::string url = util::starts_with(call.target, "http://") ||
+                            util::starts_with(call.target, "https://")
+                        ? call.target
+                        : base_url() + call.target;
+  const std::string origin = base_url();
+  for (int hop = 0;; ++hop) {
+    http::Request request;
+    request.method = call.method;
+    request.head = call.method == "HEAD";
+    request.url = url;
+    request.headers = call.headers;
+    request.body = call.body;
+    request.body_reader = call.body_reader;
+    request.body_size = call.body_size;
+    request.body_sink = call.body_sink;
+    request.max_body = call.max_body;
+    // Credentials go only to the registry's own origin: blob GETs redirect to CDNs and object
+    // stores that must never see them.
+    if (!authorization.empty() && http::same_origin(url, origin))
+      request.headers.set("Authorization", authorization);
+    requests_.fetch_add(1);
+    auto response = client.send(request);
+    if (!response) return response;
+    const bool follow = call.method == "GET" || call.method == "HEAD";
+    if (!follow || !is_redirect(response->status)) return response;
+    auto location = response->headers.get("Location");
+    if (!location || hop >= kMaxRedirects) return response;
+    std::string next = http::resolve_url(url, *location);
+    auto from = http::parse_url(url);
+    auto to = http::parse_url(next);
+    if (!to || (from && from->scheme == "https" && to->scheme != "https")) {
+      return make_error(ErrorKind::Registry, call.what + ": the " + config_.role + " registry " +
+                                                 host_ + " redirected to an insecure or invalid URL");
+    }
+    util::Log::get().debug(call.what + ": redirected to " + to->scheme + "://" + to->host);
+    url = std::move(next);
+  }
+}
+
+Expected<http::Response> Transport::send(http::Client& client, Call& call) {
+  Backoff backoff(config_.retry);
+  bool refreshed = false;
+  while (true) {
+    auto authorization_value = authorization(client, call.scopes, false);
+    if (!authorization_value) return authorization_value.error();
+    auto response = exchange(client, call, *authorization_value);
+    std::optional<std::chrono::milliseconds> retry_after;
+    if (response) {
+      util::Log::get().debug(call.what + " → " + std::to_string(response->status));
+      if (response->status == 401 && !refreshed && challenge_) {
+        // The token or the registry password expired mid-run (ECR's last 12 h): renew once.
+        refreshed = true;
+        {
+          std::lock_guard lock(mutex_);
+          tokens_.erase(scope_key(call.scopes));
+          auto fresh = auth::parse_www_authenticate(
+              response->headers.get("WWW-Authenticate").value_or(""));
+          for (const auto& c : fresh)
+            if (c.scheme == challenge_->scheme && !c.param("realm").empty()) {
+              auto scope = challenge_->param("scope");
+              challenge_ = c;
+            }
+        }
+        auto renewed = authorization(client, call.scopes, true);
+        if (!renewed) return renewed.error();
+        if (!call.replayable()) return response;  // the caller restarts the stream
+        continue;
+      }
+      if (!is_retryable_status(response->status) || !call.replayable()) return response;
+      if (auto value = response->headers.get("Retry-After"))
+        retry_after = http::parse_retry_after(*value);
+    } else if (!response.error().retryable || !call.replayable()) {
+      return response;
+    }
+    auto delay = backoff.next(retry_after);
+    if (!delay) {
+      if (response) return response;  // the caller turns the last status into its error
+      Error e = response.error();
+      e.message = call.what + " failed after " + std::to_string(backoff.attempts()) +
+                  " attempts: " + e.message;
+      return e;
+    }
+    util::Log::get().info(call.what + ": " +
+                          (response ? "HTTP " + std::to_string(response->status)
+                                    : response.error().message) +
+                          ", retrying in " + util::format_duration(delay->count() / 1000.0));
+    if (!sleep_unless_cancelled(*delay, config_.cancel))
+      return make_error(ErrorKind::Cancelled, "cancelled");
+  }
+}
+
+}  // namespace ecrm::registry

@@ -1,0 +1,85 @@
+#pragma once
+// Talking to one registry host as thin layers (go-containerregistry's transport): ping /v2/ once to
+// learn the challenge, fetch and cache a Bearer token per scope set (or use Basic), send, and on
+// 401 refresh the credential once; retry 408/429/5xx and broken connections with backoff; follow
+// redirects ourselves so Authorization never leaves the registry's origin.
+// Thread-safe: workers share one Transport, each with its own http::Client.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/challenge.hpp"
+#include "auth/keychain.hpp"
+#include "http/client.hpp"
+#include "registry/backoff.hpp"
+#include "util/expected.hpp"
+
+namespace ecrm::registry {
+
+using CredentialSource = std::function<Expected<auth::Credential>(bool refresh)>;
+
+struct TransportConfig {
+  RetryPolicy retry;
+  const std::atomic<bool>* cancel = nullptr;
+  std::string role;  // "source" / "destination", for messages
+};
+
+struct Call {
+  std::string method = "GET";
+  std::string target;  // "/v2/…" on this registry, or an absolute URL (an upload Location)
+  http::Headers headers;
+  std::string body;
+  std::function<std::optional<std::size_t>(char*, std::size_t)> body_reader;
+  std::optional<std::uint64_t> body_size;
+  std::function<bool(const char*, std::size_t)> body_sink;
+  std::size_t max_body = 4 * 1024 * 1024 + 1;
+  std::vector<std::string> scopes;  // "repository:<path>:pull[,push]"
+  std::string what;                 // "HEAD manifest noble", for messages
+  // Streamed calls cannot be replayed here; the caller restarts them from the beginning.
+  bool replayable() const { return !body_reader && !body_sink; }
+};
+
+class Transport {
+ public:
+  Transport(std::string host, bool insecure, CredentialSource credentials, TransportConfig config);
+
+  const std::string& host() const { return host_; }
+  std::string base_url() const { return (insecure_ ? "http://" : "https://") + host_; }
+  const TransportConfig& config() const { return config_; }
+
+  // Any HTTP status comes back as a Response; only transport failures that outlived the retries,
+  // authentication failures and cancellation are errors.
+  Expected<http::Response> send(http::Client& client, Call& call);
+
+  // Requests sent to the registry for the caller's calls (not pings or token fetches).
+  std::uint64_t request_count() const { return requests_.load(); }
+
+ private:
+  struct Token {
+    std::string value;
+    std::chrono::steady_clock::time_point expires;
+  };
+  Status ensure_pinged(http::Client& client);
+  Expected<std::string> authorization(http::Client& client, const std::vector<std::string>& scopes,
+                                      bool refresh);
+  Expected<Token> fetch_token(http::Client& client, const auth::Challenge& challenge,
+                              const std::vector<std::string>& scopes, bool refresh);
+  Expected<http::Response> exchange(http::Client& client, Call& call, const std::string& auth);
+
+  std::string host_;
+  bool insecure_;
+  CredentialSource credentials_;
+  TransportConfig config_;
+  std::mutex mutex_;
+  bool pinged_ = false;
+  std::optional<auth::Challenge> challenge_;  // the one we answer: Bearer preferred, else Basic
+  std::map<std::string, Token> tokens_;       // by joined scope set
+  std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace ecrm::registry

@@ -1,0 +1,238 @@
+# shellcheck shell=bash
+# Local registries for integration suites: Debian's docker-registry (distribution 2.8.2) on
+# loopback, plain HTTP, with no auth, Basic (htpasswd) or token auth (tests/lib/token_server.py).
+#
+#   registry_start NAME MODE [--anonymous-pull] [--alg ES256]   MODE: plain | basic | token
+#     exports (NAME upper-cased) NAME_ADDR=127.0.0.1:PORT, NAME_LOG (access log, one line per
+#     request), NAME_DIR; basic/token: NAME_USER, NAME_PASS, NAME_CREDS=user:pass;
+#     token: NAME_TOKEN_ADDR, NAME_TOKEN_LOG, NAME_USERS_FILE (user:password lines, re-read by
+#     the token server on every request), NAME_SERVICE.
+#   registry_mark NAME             later count_requests only see requests made after the mark
+#   count_requests NAME METHOD URI_REGEX [STATUS_REGEX]
+#   seed_image LAYOUT NAME REPO:TAG [REF_NAME]
+#   cleanup_all (from common.sh) stops every registry and token server and removes the temp dir.
+
+# shellcheck source=./common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+_registry_var() { printf '%s_%s' "${1^^}" "$2"; }
+
+_registry_set() {
+  local var
+  var="$(_registry_var "$1" "$2")"
+  printf -v "$var" '%s' "$3"
+  export "${var?}"
+}
+
+_registry_get() {
+  local var
+  var="$(_registry_var "$1" "$2")"
+  printf '%s' "${!var:-}"
+}
+
+# The /v2/ endpoint answers 200 (no auth) or 401 (auth) once the registry is serving.
+_registry_answers() {
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$1/v2/" 2>/dev/null)" || return 1
+  [[ "$code" == 200 || "$code" == 401 ]]
+}
+
+_token_server_start() {
+  local name="$1" dir="$2" anonymous="$3" alg="$4"
+  local service="ecrm-test-${name,,}"
+  local args=(--port 0 --port-file "$dir/token.port" --issuer ecrm-test-issuer --service "$service"
+    --cert-out "$dir/token-root.pem" --users-file "$dir/users" --log "$dir/token.log"
+    --alg "$alg" --max-seconds "$ECRM_SERVER_LIFETIME")
+  [[ "$anonymous" == 1 ]] && args+=(--allow-anonymous-pull)
+  start_bg "$dir/token-server" "$PY" "$ECRM_LIB_DIR/token_server.py" "${args[@]}"
+  wait_until 10 test -s "$dir/token.port" || fail "token server for $name did not start: $(cat "$dir/token-server.err")"
+  local addr
+  addr="127.0.0.1:$(cat "$dir/token.port")"
+  wait_until 10 curl -sf --max-time 1 -o /dev/null "http://$addr/healthz" ||
+    fail "token server for $name does not answer on $addr"
+  _registry_set "$name" TOKEN_ADDR "$addr"
+  _registry_set "$name" TOKEN_LOG "$dir/token.log"
+  _registry_set "$name" USERS_FILE "$dir/users"
+  _registry_set "$name" SERVICE "$service"
+}
+
+_registry_write_config() {
+  local dir="$1" port="$2" mode="$3" name="$4"
+  {
+    cat <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+  secret: ecrm-integration-test-secret
+EOF
+    case "$mode" in
+      basic)
+        cat <<EOF
+auth:
+  htpasswd:
+    realm: ecrm-test-basic
+    path: $dir/htpasswd
+EOF
+        ;;
+      token)
+        cat <<EOF
+auth:
+  token:
+    realm: http://$(_registry_get "$name" TOKEN_ADDR)/token
+    service: $(_registry_get "$name" SERVICE)
+    issuer: ecrm-test-issuer
+    rootcertbundle: $dir/token-root.pem
+EOF
+        ;;
+    esac
+  } >"$dir/config.yml"
+}
+
+registry_start() {
+  local name="$1" mode="$2"
+  shift 2
+  local anonymous=0 alg=RS256
+  while (($#)); do
+    case "$1" in
+      --anonymous-pull) anonymous=1 ;;
+      --alg) alg="$2"; shift ;;
+      *) fail "registry_start: unknown option $1" ;;
+    esac
+    shift
+  done
+  [[ "$name" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || fail "registry_start: NAME must be an identifier, got '$name'"
+  local dir="$TEST_TMP/registry-${name,,}"
+  mkdir -p "$dir/data"
+
+  case "$mode" in
+    plain) ;;
+    basic | token)
+      local user="${name,,}-user" pass
+      pass="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+      _registry_set "$name" USER "$user"
+      _registry_set "$name" PASS "$pass"
+      _registry_set "$name" CREDS "$user:$pass"
+      if [[ "$mode" == basic ]]; then
+        # distribution only accepts bcrypt entries, and reads the file once at start.
+        htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || fail "htpasswd failed"
+      else
+        printf '%s:%s\n' "$user" "$pass" >"$dir/users"
+        _token_server_start "$name" "$dir" "$anonymous" "$alg"
+      fi
+      ;;
+    *) fail "registry_start: MODE must be plain, basic or token, got '$mode'" ;;
+  esac
+
+  # The port is free when picked but could be taken before the registry binds: retry then.
+  local attempt port pgid
+  for attempt in 1 2 3 4 5; do
+    port="$(free_port)"
+    _registry_write_config "$dir" "$port" "$mode" "$name"
+    : >"$dir/registry.out"
+    : >"$dir/registry.err"
+    # docker-registry writes its access log (combined format) on stdout, its own log on stderr.
+    start_bg "$dir/registry" docker-registry serve "$dir/config.yml"
+    pgid="$BG_PGID"
+    if wait_until 10 _registry_answers "127.0.0.1:$port"; then
+      _registry_set "$name" ADDR "127.0.0.1:$port"
+      _registry_set "$name" LOG "$dir/registry.out"
+      _registry_set "$name" DIR "$dir"
+      _registry_set "$name" MARK 0
+      log "registry $name ($mode) on 127.0.0.1:$port"
+      return 0
+    fi
+    stop_pgid "$pgid"
+    if ! grep -q 'address already in use' "$dir/registry.err"; then
+      fail "registry $name did not answer on 127.0.0.1:$port within 10 s: $(tail -n 5 "$dir/registry.err")"
+    fi
+    log "port $port was taken (attempt $attempt); retrying"
+  done
+  fail "registry $name: no free port after 5 attempts"
+}
+
+# registry_mark NAME: count_requests ignores the log lines written before this call.
+registry_mark() {
+  local log
+  log="$(_registry_get "$1" LOG)"
+  [[ -n "$log" ]] || fail "registry_mark: no registry named $1"
+  _registry_set "$1" MARK "$(wc -l <"$log")"
+}
+
+# count_requests NAME METHOD URI_REGEX [STATUS_REGEX]: requests since the last mark whose method
+# is METHOD (a regex too: 'GET|HEAD') and whose whole request URI (path and query) matches
+# URI_REGEX (ERE, anchored at both ends), e.g. count_requests DST HEAD '/v2/mirror/app/manifests/.*'
+# Reads the combined-format access log: 127.0.0.1 - - [date] "HEAD /v2/... HTTP/1.1" 200 0 "" "ua"
+count_requests() {
+  local name="$1" method="$2" uri_re="$3" status_re="${4:-.*}"
+  local log mark
+  log="$(_registry_get "$name" LOG)"
+  mark="$(_registry_get "$name" MARK)"
+  [[ -n "$log" ]] || fail "count_requests: no registry named $name"
+  tail -n "+$((mark + 1))" "$log" | awk -v m="^(${method})\$" -v u="^(${uri_re})\$" -v s="^(${status_re})\$" '
+    {
+      if (!match($0, /"[A-Z]+ [^ ]+ HTTP\/[0-9.]+" [0-9]+/)) next
+      split(substr($0, RSTART + 1, RLENGTH - 1), f, /[" ]+/)
+      if (f[1] ~ m && f[2] ~ u && f[4] ~ s) n++
+    }
+    END { print n + 0 }'
+}
+
+# requests_since_mark NAME: the access log lines after the mark (for failure messages).
+requests_since_mark() {
+  local log mark
+  log="$(_registry_get "$1" LOG)"
+  mark="$(_registry_get "$1" MARK)"
+  tail -n "+$((mark + 1))" "$log" | sed -E 's/^.*\] "([^"]*)" ([0-9]+).*/\1 \2/'
+}
+
+# assert_requests NAME METHOD URI_REGEX EXPECTED [STATUS_REGEX]
+assert_requests() {
+  local name="$1" method="$2" uri_re="$3" expected="$4" status_re="${5:-.*}" actual
+  actual="$(count_requests "$name" "$method" "$uri_re" "$status_re")"
+  [[ "$actual" == "$expected" ]] ||
+    fail "registry $name: $actual '$method $uri_re' requests (status $status_re), expected $expected; requests since mark:
+$(requests_since_mark "$name" | head -n 80)"
+}
+
+# seed_image LAYOUT NAME REPO:TAG [REF_NAME]: pushes the layout's image to registry NAME and
+# checks the registry serves the index unchanged. skopeo copy --all for OCI layouts; skopeo 1.9
+# cannot copy nested indexes nor find Docker media types in index.json, so those go through
+# push_layout.py.
+seed_image() {
+  local layout="$1" name="$2" target="$3" ref_name="${4:-}"
+  local addr creds media_type nested
+  addr="$(_registry_get "$name" ADDR)"
+  creds="$(_registry_get "$name" CREDS)"
+  [[ -n "$addr" ]] || fail "seed_image: no registry named $name"
+  [[ -n "$ref_name" ]] || ref_name="$(summary "$layout" .tag)"
+  media_type="$(summary "$layout" .index_media_type)"
+  nested="$(summary "$layout" '[.children[] | select(.kind == "index")] | length')"
+  if [[ "$media_type" == application/vnd.oci.image.index.v1+json && "$nested" == 0 ]]; then
+    local args=(copy --quiet --all --dest-tls-verify=false)
+    [[ -n "$creds" ]] && args+=(--dest-creds "$creds")
+    skopeo "${args[@]}" "oci:$layout:$ref_name" "docker://$addr/$target" >"$TEST_TMP/seed.log" 2>&1 ||
+      fail "seeding $addr/$target with skopeo failed: $(tail -n 5 "$TEST_TMP/seed.log")"
+  else
+    local args=(--layout "$layout" --ref-name "$ref_name" --dest "$addr/$target")
+    [[ -n "$creds" ]] && args+=(--creds "$creds")
+    "$PY" "$ECRM_LIB_DIR/push_layout.py" "${args[@]}" >"$TEST_TMP/seed.log" 2>&1 ||
+      fail "seeding $addr/$target with push_layout.py failed: $(tail -n 5 "$TEST_TMP/seed.log")"
+  fi
+  local served expected
+  served="$(ref_digest "$addr/$target" "$creds")" || fail "seeded $addr/$target but cannot read it back"
+  expected="$(summary "$layout" .index_digest)"
+  assert_eq "$expected" "$served" "digest of seeded $addr/$target"
+}

@@ -1,0 +1,62 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <thread>
+
+#include "mirror/pipe.hpp"
+
+using ecrm::mirror::BytePipe;
+
+TEST_CASE("BytePipe carries a stream larger than its buffer intact", "[pipe]") {
+  std::string input(1 << 20, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : input) c = static_cast<char>(rng());
+  BytePipe pipe(4096, nullptr);
+  std::thread producer([&] {
+    std::size_t offset = 0;
+    while (offset < input.size()) {
+      std::size_t n = std::min<std::size_t>(1000 + offset % 3000, input.size() - offset);
+      REQUIRE(pipe.write(input.data() + offset, n));
+      offset += n;
+    }
+    pipe.finish(true);
+  });
+  std::string output;
+  char buffer[1500];
+  while (true) {
+    auto n = pipe.read(buffer, sizeof buffer);
+    REQUIRE(n);
+    if (*n == 0) break;
+    output.append(buffer, *n);
+  }
+  producer.join();
+  CHECK(output == input);
+}
+
+TEST_CASE("BytePipe reports a failed producer and an aborting consumer", "[pipe]") {
+  BytePipe pipe(16, nullptr);
+  REQUIRE(pipe.write("abc", 3));
+  pipe.finish(false);
+  char buffer[8];
+  CHECK(pipe.read(buffer, sizeof buffer) == std::optional<std::size_t>(3));
+  CHECK_FALSE(pipe.read(buffer, sizeof buffer));  // failure, not end of stream
+
+  pipe.reset();
+  std::thread consumer([&] { pipe.abort(); });
+  consumer.join();
+  std::string big(1000, 'x');
+  CHECK_FALSE(pipe.write(big.data(), big.size()));  // would block forever without the abort
+}
+
+TEST_CASE("BytePipe unblocks on cancellation", "[pipe]") {
+  std::atomic<bool> cancel{false};
+  BytePipe pipe(16, &cancel);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancel = true;
+  });
+  char buffer[8];
+  CHECK_FALSE(pipe.read(buffer, sizeof buffer));
+  canceller.join();
+}
