@@ -81,6 +81,7 @@ int run(int argc, const char* const* argv) {
   log.set_verbose(options.verbose);
   const std::atomic<bool>* cancel = install_cancel_handlers();
   const auto http = http_config(options, env, cancel);
+  Deadline deadline(std::chrono::seconds(options.timeout_seconds));
 
   auto source_keychain = std::make_shared<auth::Keychain>();
   auto destination_keychain = std::make_shared<auth::Keychain>();
@@ -139,6 +140,13 @@ int run(int argc, const char* const* argv) {
                                      return aws->before_write(platforms);
                                    });
   if (!result) {
+    if (deadline.expired()) {
+      return fail(make_error(ErrorKind::Network,
+                             "the run passed its deadline of " +
+                                 std::to_string(options.timeout_seconds) +
+                                 " s and was stopped; no tag was moved",
+                             "raise --timeout, or look above for the request that was slow"));
+    }
     if (result.error().kind == ErrorKind::Cancelled || cancel->load()) {
       log.error("cancelled by signal " + std::to_string(cancel_signal()) +
                     "; no tag was moved. Blobs already uploaded are reused by the next run.",

@@ -26,4 +26,22 @@ const std::atomic<bool>* install_cancel_handlers() {
 
 int cancel_signal() { return g_signal; }
 
+Deadline::Deadline(std::chrono::seconds limit)
+    : thread_([this, limit] {
+        std::unique_lock lock(mutex_);
+        if (!done_.wait_for(lock, limit, [this] { return finished_; })) {
+          expired_.store(true);
+          g_cancelled.store(true);
+        }
+      }) {}
+
+Deadline::~Deadline() {
+  {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+  }
+  done_.notify_all();
+  thread_.join();
+}
+
 }  // namespace ecrm::app

@@ -243,7 +243,6 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
               response->headers.get("WWW-Authenticate").value_or(""));
           for (const auto& c : fresh)
             if (c.scheme == challenge_->scheme && !c.param("realm").empty()) {
-              auto scope = challenge_->param("scope");
               challenge_ = c;
             }
         }

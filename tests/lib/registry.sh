@@ -181,13 +181,15 @@ count_requests() {
   log="$(_registry_get "$name" LOG)"
   mark="$(_registry_get "$name" MARK)"
   [[ -n "$log" ]] || fail "count_requests: no registry named $name"
-  tail -n "+$((mark + 1))" "$log" | awk -v m="^(${method})\$" -v u="^(${uri_re})\$" -v s="^(${status_re})\$" '
-    {
-      if (!match($0, /"[A-Z]+ [^ ]+ HTTP\/[0-9.]+" [0-9]+/)) next
-      split(substr($0, RSTART + 1, RLENGTH - 1), f, /[" ]+/)
-      if (f[1] ~ m && f[2] ~ u && f[4] ~ s) n++
-    }
-    END { print n + 0 }'
+  # bash's =~ (POSIX ERE, with intervals; Debian's mawk has none) on each field separately.
+  local line method_f uri_f status_f n=0
+  local request_re='"([A-Z]+) ([^ ]+) HTTP/[0-9.]+" ([0-9]+) '
+  while IFS= read -r line; do
+    [[ "$line" =~ $request_re ]] || continue
+    method_f="${BASH_REMATCH[1]}" uri_f="${BASH_REMATCH[2]}" status_f="${BASH_REMATCH[3]}"
+    [[ "$method_f" =~ ^(${method})$ && "$uri_f" =~ ^(${uri_re})$ && "$status_f" =~ ^(${status_re})$ ]] && n=$((n + 1))
+  done < <(tail -n "+$((mark + 1))" "$log")
+  printf '%s\n' "$n"
 }
 
 # requests_since_mark NAME: the access log lines after the mark (for failure messages).
@@ -204,7 +206,7 @@ assert_requests() {
   actual="$(count_requests "$name" "$method" "$uri_re" "$status_re")"
   [[ "$actual" == "$expected" ]] ||
     fail "registry $name: $actual '$method $uri_re' requests (status $status_re), expected $expected; requests since mark:
-$(requests_since_mark "$name" | head -n 80)"
+$(requests_since_mark "$name" | head -n 60)"
 }
 
 # seed_image LAYOUT NAME REPO:TAG [REF_NAME]: pushes the layout's image to registry NAME and

@@ -201,7 +201,9 @@ class State:
         if not isinstance(spec, dict) or not all(isinstance(v, list) for v in spec.values()):
             raise ValueError("repositories must be a list of names or {service: [names]}")
         with self._lock:
-            self._repositories.clear()
+            # Only the services named are replaced: seeding ECR Public leaves ECR alone.
+            for key in [k for k in self._repositories if k[0] in spec]:
+                del self._repositories[key]
             for service, names in spec.items():
                 for name in names:
                     key = (service, self.config.account_id, name)
