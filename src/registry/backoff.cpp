@@ -18,7 +18,8 @@ std::optional<std::chrono::milliseconds> Backoff::next(
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<std::int64_t> dist(ceiling / 2, std::max<std::int64_t>(ceiling, 1));
   std::chrono::milliseconds delay(dist(rng));
-  if (retry_after && *retry_after > delay) delay = std::min(*retry_after, policy_.budget);
+  // A server asking for a wait longer than the budget left gets a clear failure, not a hang.
+  if (retry_after && *retry_after > delay) delay = *retry_after;
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start_);
   if (elapsed + delay > policy_.budget) return std::nullopt;

@@ -114,6 +114,9 @@ struct Log::State {
     bool first = true;
     for (std::string_view line : split_lines(redacted)) {
       std::string out(first ? prefix : std::string_view(indent));
+      // Under Actions a line starting with "::" is a workflow command; text that came from a
+      // server (an error body, a tag name) must never be able to issue one.
+      if (actions && out.empty() && line.substr(0, 2) == "::") out = " ";
       out.append(line);
       write_line(out);
       first = false;
@@ -166,6 +169,13 @@ void Log::add_secret(std::string_view secret) {
 std::string Log::redact(std::string_view text) const {
   std::lock_guard lock(state_->mutex);
   return state_->redact(text);
+}
+
+void Log::reset_for_tests() {
+  std::lock_guard lock(state_->mutex);
+  state_->secrets.clear();
+  state_->actions = false;
+  state_->verbose = false;
 }
 
 void Log::debug(std::string_view message) {

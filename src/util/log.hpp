@@ -32,6 +32,8 @@ class Log {
 
   // Redirect output (tests). nullptr restores the default.
   void set_sink_for_tests(std::string* sink);
+  // Forget secrets and settings (tests share one process-wide Log).
+  void reset_for_tests();
 
  private:
   Log();

@@ -42,8 +42,8 @@ assert_eq 2 "$(jq '.manifests | length' "$raw")" "number of children in the filt
 assert_eq "$amd64" "$(jq -r '.manifests[] | select(.platform.architecture == "amd64" and .platform.os == "linux") | .digest' "$raw")" "amd64 child"
 assert_eq "$amd64_att" "$(jq -r --arg d "$amd64" '.manifests[] | select(.annotations["vnd.docker.reference.digest"] == $d) | .digest' "$raw")" "attestation of the amd64 child"
 # The kept descriptors are copied verbatim from the source index.
-assert_eq "$(skopeo_raw "$SRC_ADDR/library/app:5.0" | jq -c --arg a "$amd64" --arg b "$amd64_att" '[.manifests[] | select(.digest == $a or .digest == $b)]')" \
-  "$(jq -c '.manifests' "$raw")" "descriptors of the kept children"
+assert_eq "$(skopeo_raw "$SRC_ADDR/library/app:5.0" | jq -S -c --arg a "$amd64" --arg b "$amd64_att" '[.manifests[] | select(.digest == $a or .digest == $b)]')" \
+  "$(jq -S -c '.manifests' "$raw")" "descriptors of the kept children"
 
 assert_same_manifest "$SRC_ADDR/library/app" "$DST_ADDR/mirror/app" "$amd64"
 assert_same_manifest "$SRC_ADDR/library/app" "$DST_ADDR/mirror/app" "$amd64_att"

@@ -10,6 +10,7 @@
 #   registry_mark NAME             later count_requests only see requests made after the mark
 #   count_requests NAME METHOD URI_REGEX [STATUS_REGEX]
 #   seed_image LAYOUT NAME REPO:TAG [REF_NAME]
+#   proxy_start NAME UPSTREAM [slow_proxy.py options]   (see below)
 #   cleanup_all (from common.sh) stops every registry and token server and removes the temp dir.
 
 # shellcheck source=./common.sh
@@ -237,4 +238,27 @@ seed_image() {
   served="$(ref_digest "$addr/$target" "$creds")" || fail "seeded $addr/$target but cannot read it back"
   expected="$(summary "$layout" .index_digest)"
   assert_eq "$expected" "$served" "digest of seeded $addr/$target"
+}
+
+# proxy_start NAME UPSTREAM [slow_proxy.py options]: a forwarding proxy in front of registry
+# UPSTREAM that delays blob downloads; exports NAME_ADDR and NAME_PROXY_LOG (a line per request
+# as it arrives: "<time> START GET /v2/...", and "END" when answered).
+proxy_start() {
+  local name="$1" upstream="$2"
+  shift 2
+  local upstream_addr dir
+  upstream_addr="$(_registry_get "$upstream" ADDR)"
+  [[ -n "$upstream_addr" ]] || fail "proxy_start: no registry named $upstream"
+  dir="$TEST_TMP/proxy-${name,,}"
+  mkdir -p "$dir"
+  : >"$dir/requests.log"
+  start_bg "$dir/proxy" "$PY" "$ECRM_LIB_DIR/slow_proxy.py" --upstream "$upstream_addr" \
+    --port-file "$dir/port" --log "$dir/requests.log" --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
+  wait_until 10 test -s "$dir/port" || fail "proxy $name did not start: $(cat "$dir/proxy.err")"
+  local addr
+  addr="127.0.0.1:$(cat "$dir/port")"
+  wait_until 10 _registry_answers "$addr" || fail "proxy $name does not answer on $addr"
+  _registry_set "$name" ADDR "$addr"
+  _registry_set "$name" PROXY_LOG "$dir/requests.log"
+  log "proxy $name on $addr -> $upstream_addr"
 }

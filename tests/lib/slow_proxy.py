@@ -40,13 +40,20 @@ def make_handler(args, log_lock):
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
             is_blob_get = self.command == "GET" and BLOB_PATH.match(self.path.split("?")[0])
             if is_blob_get and args.blob_delay > 0:
                 time.sleep(args.blob_delay)
             upstream = http.client.HTTPConnection(args.upstream, timeout=60)
             try:
-                upstream.request(self.command, self.path, body=body, headers=headers)
+                # Header by header: clients send Accept several times, a dict would keep one.
+                upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                upstream.putheader("Host", args.upstream)
+                for key, value in self.headers.items():
+                    if key.lower() not in HOP_BY_HOP | {"host", "content-length"}:
+                        upstream.putheader(key, value)
+                if body is not None:
+                    upstream.putheader("Content-Length", str(len(body)))
+                upstream.endheaders(body)
                 response = upstream.getresponse()
                 self.send_response_only(response.status, response.reason)
                 content_length = response.getheader("Content-Length")

@@ -154,8 +154,7 @@ class Handler(BaseHTTPRequestHandler):
                              "repositories": app.state.repositories_snapshot()})
         elif path == "/_issued":
             # For tests that search a program's output for every secret it was handed.
-            with app.state._lock:
-                self._json(200, {k: list(v) for k, v in app.state.issued.items()})
+            self._json(200, app.state.issued_snapshot())
         elif path == "/_health":
             self._json(200, {"ok": True})
         else:

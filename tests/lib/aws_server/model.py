@@ -119,13 +119,8 @@ def validate_input(service: str, operation: str, params: dict[str, Any]) -> str 
 
 def error_status(service: str, code: str) -> int | None:
     """The HTTP status a modeled error carries, from the model's "error" trait."""
-    for shape_name in service_model(service).error_shapes:
-        meta = shape_name.metadata.get("error", {})
-        if meta.get("code", shape_name.name) == code:
+    for shape in service_model(service).error_shapes:
+        meta = shape.metadata.get("error", {})
+        if meta.get("code", shape.name) == code:
             return meta.get("httpStatusCode")
     return None
-
-
-def has_error_shape(service: str, code: str) -> bool:
-    return any(s.name == code or s.metadata.get("error", {}).get("code") == code
-               for s in service_model(service).error_shapes)

@@ -66,7 +66,7 @@ def _parse_authorization(value: str) -> dict[str, str]:
     m = _AUTH_RE.match(value.strip())
     if not m:
         raise AuthError("IncompleteSignatureException",
-                        f"Authorization header requires the AWS4-HMAC-SHA256 scheme.", 400)
+                        "Authorization header requires the AWS4-HMAC-SHA256 scheme.", 400)
     params: dict[str, str] = {}
     for part in m.group("params").split(","):
         key, sep, val = part.strip().partition("=")

@@ -72,7 +72,7 @@ class State:
         self._repositories: dict[tuple[str, str, str], Repository] = {}
         self._password_queue = list(config.ecr_passwords)
         self._passwords: list[EcrPassword] = []
-        self.issued: dict[str, list[str]] = {
+        self._issued: dict[str, list[str]] = {
             k: [] for k in ("oidc_tokens", "access_key_ids", "secret_access_keys", "session_tokens",
                             "ecr_passwords", "ecr_authorization_tokens")
         }
@@ -93,9 +93,13 @@ class State:
 
     def record_issued(self, kind: str, value: str, secret: bool = True) -> None:
         with self._lock:
-            self.issued[kind].append(value)
+            self._issued[kind].append(value)
             if secret:
                 self._record_secret(value)
+
+    def issued_snapshot(self) -> dict[str, list[str]]:
+        with self._lock:
+            return {k: list(v) for k, v in self._issued.items()}
 
     # -- credentials -----------------------------------------------------------------------
     def issue_session(self, duration_seconds: int) -> Credential:

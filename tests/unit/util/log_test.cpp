@@ -15,6 +15,7 @@ namespace {
 struct CapturedLog {
   std::string out;
   explicit CapturedLog(bool actions, bool verbose = false) {
+    Log::get().reset_for_tests();
     Log::get().set_sink_for_tests(&out);
     Log::get().set_actions(actions);
     Log::get().set_verbose(verbose);
@@ -185,4 +186,16 @@ TEST_CASE("concurrent logging keeps lines whole", "[log]") {
     REQUIRE(starts_with(line, "thread "));
     REQUIRE(line.find(" line ") != std::string::npos);
   }
+}
+
+TEST_CASE("server text cannot issue workflow commands under Actions", "[log]") {
+  auto& log = ecrm::util::Log::get();
+  log.reset_for_tests();
+  std::string sink;
+  log.set_sink_for_tests(&sink);
+  log.set_actions(true);
+  log.info("::set-output name=x::injected\n::add-mask::y");
+  log.set_actions(false);
+  log.set_sink_for_tests(nullptr);
+  CHECK(sink == " ::set-output name=x::injected\n ::add-mask::y\n");
 }

@@ -1,0 +1,270 @@
+#include "aws/ecr.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "aws/sigv4.hpp"
+#include "util/base64.hpp"
+#include "util/json.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::aws {
+
+namespace {
+
+// ECR Public's catalog description is at most 1024 characters (CatalogData, ECR Public API).
+constexpr std::size_t kMaxDescription = 1024;
+
+bool is_public(DestinationType type) { return type == DestinationType::EcrPublic; }
+
+std::string service_name(DestinationType type) {
+  return is_public(type) ? "ECR Public" : "ECR";
+}
+
+// The IAM actions an operation needs, for hints.
+std::string iam_actions(DestinationType type, std::string_view operation) {
+  std::string actions = ecr_signing_name(type) + ":" + std::string(operation);
+  // ECR Public's token is a service bearer token issued through STS (ECR Public User Guide,
+  // "Registry authentication").
+  if (is_public(type) && operation == "GetAuthorizationToken")
+    actions += " and sts:GetServiceBearerToken";
+  return actions;
+}
+
+bool is_auth_code(std::string_view code) {
+  static constexpr std::string_view kAuth[] = {
+      "AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
+      "IncompleteSignature",   "MissingAuthenticationToken",  "ExpiredTokenException",
+      "InvalidClientTokenId",  "SignatureDoesNotMatch",       "AccessDenied"};
+  return std::find(std::begin(kAuth), std::end(kAuth), code) != std::end(kAuth);
+}
+
+// "RepositoryNotFoundException:http://internal.amazon.com/…" or "com.amazonaws.ecr#Code".
+std::string bare_code(std::string_view raw) {
+  auto hash = raw.rfind('#');
+  if (hash != std::string_view::npos) raw.remove_prefix(hash + 1);
+  raw = raw.substr(0, raw.find(':'));
+  return util::trim(raw);
+}
+
+Expected<AuthorizationToken> decode_token(const std::string& token, const util::Json* expires_at) {
+  util::Log::get().add_secret(token);
+  auto decoded = util::base64_decode(token);
+  if (decoded) util::Log::get().add_secret(*decoded);
+  const auto colon = decoded ? decoded->find(':') : std::string::npos;
+  if (!decoded || colon == std::string::npos || colon == 0 || colon + 1 == decoded->size()) {
+    return make_error(ErrorKind::Integrity,
+                      "the ECR authorization token is not base64 of \"<user>:<password>\"");
+  }
+  AuthorizationToken result;
+  result.username = decoded->substr(0, colon);
+  result.password = decoded->substr(colon + 1);
+  util::Log::get().add_secret(result.password);
+  if (expires_at == nullptr || !expires_at->is_number()) {
+    return make_error(ErrorKind::Integrity, "the ECR authorization token has no expiresAt");
+  }
+  const double seconds = expires_at->as_double();
+  result.expires_at = std::chrono::system_clock::time_point(
+      std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds))));
+  return result;
+}
+
+Expected<AuthorizationToken> token_from_reply(DestinationType type, const util::Json& reply) {
+  const util::Json* data = reply.find("authorizationData");
+  if (data != nullptr && !is_public(type))
+    data = data->is_array() && !data->items().empty() ? &data->items().front() : nullptr;
+  const auto token = data != nullptr ? data->get_string("authorizationToken") : std::nullopt;
+  if (!token || token->empty()) {
+    return make_error(ErrorKind::Integrity, service_name(type) +
+                                                " GetAuthorizationToken replied without "
+                                                "authorizationData.authorizationToken");
+  }
+  auto result = decode_token(*token, data->find("expiresAt"));
+  if (result) result->proxy_endpoint = data->get_string("proxyEndpoint").value_or("");
+  return result;
+}
+
+// One signed JSON 1.1 call with retries. Returns the parsed reply body of a 2xx.
+Expected<util::Json> call(const EcrApiSettings& settings, const AwsCredentials& credentials,
+                          std::string_view operation, const std::string& body,
+                          CallContext& context) {
+  const std::string what = service_name(settings.type) + " " + std::string(operation);
+  const std::function<Expected<util::Json>()> attempt = [&]() -> Expected<util::Json> {
+    http::Request request;
+    request.method = "POST";
+    request.url = settings.endpoint + "/";
+    request.headers.set("Content-Type", "application/x-amz-json-1.1");
+    request.headers.set("X-Amz-Target", ecr_target(settings.type, operation));
+    request.body = body;
+    // Signed per attempt: a retry gets a fresh X-Amz-Date.
+    auto signed_ok = sign_request(request, credentials,
+                                  {settings.region, ecr_signing_name(settings.type)}, context.now());
+    if (!signed_ok) return signed_ok.error();
+    auto response = context.transport(request);
+    if (!response) {
+      Error error = response.error();
+      error.message = what + " at " + settings.endpoint + ": " + error.message;
+      return error;
+    }
+    if (response->status < 200 || response->status > 299)
+      return ecr_error(settings.type, operation, response->status, response->headers,
+                       response->body);
+    auto json = util::Json::parse(response->body.empty() ? "{}" : response->body);
+    if (!json || !json->is_object())
+      return make_error(ErrorKind::Integrity, what + " replied with malformed JSON");
+    return json;
+  };
+  return with_retries(context, what, attempt);
+}
+
+}  // namespace
+
+std::string ecr_target(DestinationType type, std::string_view operation) {
+  return (is_public(type) ? "SpencerFrontendService." : "AmazonEC2ContainerRegistry_V20150921.") +
+         std::string(operation);
+}
+
+std::string ecr_signing_name(DestinationType type) { return is_public(type) ? "ecr-public" : "ecr"; }
+
+Expected<AuthorizationToken> parse_authorization_token_reply(DestinationType type,
+                                                             std::string_view body) {
+  auto json = util::Json::parse(body);
+  if (!json) {
+    return make_error(ErrorKind::Integrity,
+                      service_name(type) + " GetAuthorizationToken replied with malformed JSON");
+  }
+  return token_from_reply(type, *json);
+}
+
+Error ecr_error(DestinationType type, std::string_view operation, long status,
+                const http::Headers& headers, std::string_view body) {
+  auto json = util::Json::parse(body);
+  std::string code = bare_code(headers.get("x-amzn-ErrorType").value_or(""));
+  std::string message;
+  if (json && json->is_object()) {
+    if (code.empty()) code = bare_code(json->get_string("__type").value_or(""));
+    if (code.empty()) code = bare_code(json->get_string("code").value_or(""));
+    message = json->get_string("message").value_or(json->get_string("Message").value_or(""));
+  }
+  std::string detail = code.empty() ? "HTTP " + std::to_string(status)
+                                    : code + " (HTTP " + std::to_string(status) + ")";
+  if (!message.empty()) detail += ": " + message;
+  if (auto request_id = headers.get("x-amzn-RequestId")) detail += " (request id " + *request_id + ")";
+
+  Error error = make_error(ErrorKind::Registry, service_name(type) + " " + std::string(operation) +
+                                                    " failed: " + detail);
+  error.http_status = static_cast<int>(status);
+  error.code = code;
+  if (code == "RepositoryNotFoundException") {
+    error.kind = ErrorKind::NotFound;
+  } else if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
+    error.retryable = true;
+    error.hint = "AWS is throttling or unavailable; re-run the job later";
+  } else if (is_auth_code(code) || status == 401 || status == 403) {
+    error.kind = ErrorKind::Auth;
+    error.hint = code == "ExpiredTokenException"
+                     ? "the AWS credentials expired: re-run the job, or raise "
+                       "--role-duration-seconds"
+                     : "the AWS identity's permissions policy must allow " +
+                           iam_actions(type, operation) +
+                           (is_public(type) ? " (ECR Public is always in us-east-1)"
+                                            : " on this registry");
+  } else if (code == "InvalidParameterException" || code == "ValidationException") {
+    error.kind = ErrorKind::Usage;
+    error.hint = "check the destination repository name (lower-case letters, digits, . _ - /)";
+  } else if (code == "LimitExceededException") {
+    error.hint = "an ECR service quota was reached (e.g. repositories per registry); raise it in "
+                 "Service Quotas or delete unused repositories";
+  }
+  return error;
+}
+
+CatalogData catalog_data_for(const std::vector<oci::Platform>& platforms,
+                             std::string_view source_ref) {
+  CatalogData catalog;
+  catalog.description = "Mirror of " + std::string(source_ref);
+  if (catalog.description.size() > kMaxDescription) catalog.description.resize(kMaxDescription);
+  auto add = [](std::vector<std::string>& list, std::string value) {
+    if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end())
+      list.push_back(std::move(value));
+  };
+  for (const auto& platform : platforms) {
+    // ECR Public's fixed vocabulary (ECR Public User Guide, "Repository catalog data").
+    const std::string& arch = platform.architecture;
+    add(catalog.architectures, arch == "amd64"   ? "x86-64"
+                               : arch == "arm64" ? "ARM 64"
+                               : arch == "arm"   ? "ARM"
+                               : arch == "386"   ? "x86"
+                                                 : "");
+    add(catalog.operating_systems, platform.os == "linux"     ? "Linux"
+                                   : platform.os == "windows" ? "Windows"
+                                                              : "");
+  }
+  return catalog;
+}
+
+std::string describe_repositories_body(const EcrApiSettings& settings, std::string_view name) {
+  util::Json body = util::Json::object();
+  if (!is_public(settings.type) && !settings.registry_id.empty())
+    body.set("registryId", settings.registry_id);
+  body.set("repositoryNames", util::Json::array().push(std::string(name)));
+  return body.dump();
+}
+
+std::string create_repository_body(const EcrApiSettings& settings, std::string_view name,
+                                   const CatalogData& catalog) {
+  util::Json body = util::Json::object();
+  if (is_public(settings.type)) {
+    body.set("repositoryName", std::string(name));
+    util::Json architectures = util::Json::array();
+    for (const auto& item : catalog.architectures) architectures.push(item);
+    util::Json systems = util::Json::array();
+    for (const auto& item : catalog.operating_systems) systems.push(item);
+    util::Json data = util::Json::object();
+    data.set("description", catalog.description);
+    if (!catalog.architectures.empty()) data.set("architectures", std::move(architectures));
+    if (!catalog.operating_systems.empty()) data.set("operatingSystems", std::move(systems));
+    body.set("catalogData", std::move(data));
+    return body.dump();
+  }
+  if (!settings.registry_id.empty()) body.set("registryId", settings.registry_id);
+  body.set("repositoryName", std::string(name));
+  body.set("imageTagMutability", "MUTABLE");
+  body.set("imageScanningConfiguration", util::Json::object().set("scanOnPush", true));
+  body.set("encryptionConfiguration", util::Json::object().set("encryptionType", "AES256"));
+  return body.dump();
+}
+
+Expected<AuthorizationToken> get_authorization_token(const EcrApiSettings& settings,
+                                                     const AwsCredentials& credentials,
+                                                     CallContext& context) {
+  auto reply = call(settings, credentials, "GetAuthorizationToken", "{}", context);
+  if (!reply) return reply.error();
+  return token_from_reply(settings.type, *reply);
+}
+
+Expected<bool> repository_exists(const EcrApiSettings& settings, const AwsCredentials& credentials,
+                                 std::string_view name, CallContext& context) {
+  auto reply = call(settings, credentials, "DescribeRepositories",
+                    describe_repositories_body(settings, name), context);
+  if (!reply) {
+    if (reply.error().kind == ErrorKind::NotFound) return false;
+    return reply.error();
+  }
+  const util::Json* repositories = reply->find("repositories");
+  if (repositories == nullptr || !repositories->is_array()) return false;
+  for (const auto& repository : repositories->items())
+    if (repository.get_string("repositoryName") == std::string(name)) return true;
+  return false;
+}
+
+Status create_repository(const EcrApiSettings& settings, const AwsCredentials& credentials,
+                         std::string_view name, const CatalogData& catalog, CallContext& context) {
+  auto reply = call(settings, credentials, "CreateRepository",
+                    create_repository_body(settings, name, catalog), context);
+  if (!reply && reply.error().code != "RepositoryAlreadyExistsException") return reply.error();
+  return {};
+}
+
+}  // namespace ecrm::aws
