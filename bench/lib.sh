@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # REG_ADDR and the M_* results are read by run.sh
 # Helpers for bench/run.sh: temp dir and cleanup, local registries, timed runs, statistics.
 # Kept apart from tests/lib on purpose: the test registries log at info and every helper there
 # fails a suite, while the bench wants quiet registries and keeps going to print what it has.

@@ -41,7 +41,8 @@ Expected<std::string> fetch_github_oidc_token(const CredentialSettings& settings
         "--role-to-assume needs a GitHub OIDC token, but ACTIONS_ID_TOKEN_REQUEST_URL and "
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set",
         "give the job `permissions: id-token: write` (and keep `contents: read`) in the workflow; "
-        "outside GitHub Actions, provide AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY instead of a role");
+        "outside GitHub Actions, provide AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY instead of a "
+        "role");
   }
   const std::function<Expected<std::string>()> attempt = [&]() -> Expected<std::string> {
     http::Request request;
@@ -92,8 +93,8 @@ Expected<AwsCredentials> from_web_identity_file(const CredentialSettings& settin
                       "webhook's projected service-account token)");
   }
   AssumeRoleRequest request{settings.sts_endpoint, role_arn,
-                            env_or(env, "AWS_ROLE_SESSION_NAME", settings.role_session_name),
-                            token, settings.duration_seconds};
+                            env_or(env, "AWS_ROLE_SESSION_NAME", settings.role_session_name), token,
+                            settings.duration_seconds};
   auto credentials =
       assume_role_with_web_identity(request, trust_context(settings, env, false), context);
   if (credentials) credentials->source = "web identity token file and STS (" + role_arn + ")";
@@ -179,6 +180,21 @@ Expected<AwsCredentials> resolve_credentials(const CredentialSettings& settings,
                     "write` to use GitHub OIDC, or set AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys), or "
                     "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE");
+}
+
+CredentialCache::CredentialCache(CredentialSettings settings, cli::EnvLookup env,
+                                 CallContext context)
+    : settings_(std::move(settings)), env_(std::move(env)), context_(std::move(context)) {}
+
+Expected<AwsCredentials> CredentialCache::get(bool refresh) {
+  std::lock_guard lock(mutex_);
+  const auto now = context_.now ? context_.now() : std::chrono::system_clock::now();
+  if (cached_ && !refresh && !expires_within(*cached_, kRefreshMargin, now)) return *cached_;
+  auto fresh = resolve_credentials(settings_, env_, context_);
+  if (!fresh) return fresh.error();
+  if (cached_) util::Log::get().info("AWS credentials renewed from " + fresh->source);
+  cached_ = *fresh;
+  return fresh;
 }
 
 }  // namespace ecrm::aws

@@ -3,6 +3,7 @@
 // them: with a role to assume, GitHub's OIDC token exchanged at STS; otherwise the environment's
 // keys, then the web-identity token file (EKS). Nothing is ever written to disk.
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@ namespace ecrm::aws {
 struct AwsCredentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;  // empty for long-term keys
+  std::string session_token;                                        // empty for long-term keys
   std::optional<std::chrono::system_clock::time_point> expiration;  // unset: does not expire
   std::string source;  // where they came from, for log lines: "GitHub OIDC", "environment", …
 };
@@ -49,5 +50,24 @@ Expected<std::string> parse_oidc_token_reply(long status, std::string_view body)
 // True when the credentials expire before now + margin (they must be fetched again).
 bool expires_within(const AwsCredentials& credentials, std::chrono::seconds margin,
                     std::chrono::system_clock::time_point now);
+
+// Credentials fetched once and again when they are about to expire: STS credentials last an hour
+// by default, a mirror run may last longer. Thread-safe; the context is used under the lock only.
+class CredentialCache {
+ public:
+  // Fetched again when they expire within this margin.
+  static constexpr std::chrono::minutes kRefreshMargin{5};
+
+  CredentialCache(CredentialSettings settings, cli::EnvLookup env, CallContext context);
+  // refresh=true fetches new credentials even if the cached ones look valid (AWS rejected them).
+  Expected<AwsCredentials> get(bool refresh = false);
+
+ private:
+  std::mutex mutex_;
+  CredentialSettings settings_;
+  cli::EnvLookup env_;
+  CallContext context_;
+  std::optional<AwsCredentials> cached_;
+};
 
 }  // namespace ecrm::aws

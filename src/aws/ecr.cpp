@@ -16,7 +16,9 @@ namespace {
 // ECR Public's catalog description is at most 1024 characters (CatalogData, ECR Public API).
 constexpr std::size_t kMaxDescription = 1024;
 
-bool is_public(DestinationType type) { return type == DestinationType::EcrPublic; }
+bool is_public(DestinationType type) {
+  return type == DestinationType::EcrPublic;
+}
 
 std::string service_name(DestinationType type) {
   return is_public(type) ? "ECR Public" : "ECR";
@@ -38,6 +40,23 @@ bool is_auth_code(std::string_view code) {
       "IncompleteSignature",   "MissingAuthenticationToken",  "ExpiredTokenException",
       "InvalidClientTokenId",  "SignatureDoesNotMatch",       "AccessDenied"};
   return std::find(std::begin(kAuth), std::end(kAuth), code) != std::end(kAuth);
+}
+
+std::string auth_hint(DestinationType type, std::string_view operation, std::string_view code) {
+  if (code == "ExpiredTokenException")
+    return "the AWS credentials expired: re-run the job, or raise --role-duration-seconds";
+  if (code == "InvalidSignatureException" || code == "SignatureDoesNotMatch" ||
+      code == "IncompleteSignature") {
+    return "AWS rejected the request signature: check that the secret access key belongs to the "
+           "access key id, and that the runner's clock is right";
+  }
+  if (code == "UnrecognizedClientException" || code == "InvalidClientTokenId" ||
+      code == "MissingAuthenticationToken") {
+    return "AWS does not know these credentials: check AWS_ACCESS_KEY_ID, and that temporary keys "
+           "come with their AWS_SESSION_TOKEN";
+  }
+  return "the AWS identity's permissions policy must allow " + iam_actions(type, operation) +
+         (is_public(type) ? " (ECR Public is always in us-east-1)" : " on this registry");
 }
 
 // "RepositoryNotFoundException:http://internal.amazon.com/…" or "com.amazonaws.ecr#Code".
@@ -98,8 +117,8 @@ Expected<util::Json> call(const EcrApiSettings& settings, const AwsCredentials& 
     request.headers.set("X-Amz-Target", ecr_target(settings.type, operation));
     request.body = body;
     // Signed per attempt: a retry gets a fresh X-Amz-Date.
-    auto signed_ok = sign_request(request, credentials,
-                                  {settings.region, ecr_signing_name(settings.type)}, context.now());
+    auto signed_ok = sign_request(
+        request, credentials, {settings.region, ecr_signing_name(settings.type)}, context.now());
     if (!signed_ok) return signed_ok.error();
     auto response = context.transport(request);
     if (!response) {
@@ -125,7 +144,9 @@ std::string ecr_target(DestinationType type, std::string_view operation) {
          std::string(operation);
 }
 
-std::string ecr_signing_name(DestinationType type) { return is_public(type) ? "ecr-public" : "ecr"; }
+std::string ecr_signing_name(DestinationType type) {
+  return is_public(type) ? "ecr-public" : "ecr";
+}
 
 Expected<AuthorizationToken> parse_authorization_token_reply(DestinationType type,
                                                              std::string_view body) {
@@ -150,7 +171,8 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
   std::string detail = code.empty() ? "HTTP " + std::to_string(status)
                                     : code + " (HTTP " + std::to_string(status) + ")";
   if (!message.empty()) detail += ": " + message;
-  if (auto request_id = headers.get("x-amzn-RequestId")) detail += " (request id " + *request_id + ")";
+  if (auto request_id = headers.get("x-amzn-RequestId"))
+    detail += " (request id " + *request_id + ")";
 
   Error error = make_error(ErrorKind::Registry, service_name(type) + " " + std::string(operation) +
                                                     " failed: " + detail);
@@ -163,19 +185,14 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
     error.hint = "AWS is throttling or unavailable; re-run the job later";
   } else if (is_auth_code(code) || status == 401 || status == 403) {
     error.kind = ErrorKind::Auth;
-    error.hint = code == "ExpiredTokenException"
-                     ? "the AWS credentials expired: re-run the job, or raise "
-                       "--role-duration-seconds"
-                     : "the AWS identity's permissions policy must allow " +
-                           iam_actions(type, operation) +
-                           (is_public(type) ? " (ECR Public is always in us-east-1)"
-                                            : " on this registry");
+    error.hint = auth_hint(type, operation, code);
   } else if (code == "InvalidParameterException" || code == "ValidationException") {
     error.kind = ErrorKind::Usage;
     error.hint = "check the destination repository name (lower-case letters, digits, . _ - /)";
   } else if (code == "LimitExceededException") {
-    error.hint = "an ECR service quota was reached (e.g. repositories per registry); raise it in "
-                 "Service Quotas or delete unused repositories";
+    error.hint =
+        "an ECR service quota was reached (e.g. repositories per registry); raise it in "
+        "Service Quotas or delete unused repositories";
   }
   return error;
 }

@@ -25,8 +25,8 @@ bool all_digits(std::string_view text, std::size_t count) {
 bool is_region(std::string_view text) {
   if (text.empty() || text.front() == '-' || text.back() == '-') return false;
   for (char c : text)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-'))
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
       return false;
   return true;
 }
@@ -117,24 +117,24 @@ Expected<Destination> detect_destination(std::string_view option,
 Expected<Endpoints> resolve_endpoints(const cli::EnvLookup& env, std::string_view sts_region,
                                       const Destination& destination) {
   Endpoints endpoints;
-  const std::string sts_default = "https://sts." + std::string(sts_region) + "." +
-                                  dns_suffix_for_region(sts_region);
+  const std::string sts_default =
+      "https://sts." + std::string(sts_region) + "." + dns_suffix_for_region(sts_region);
   auto sts = endpoint_from_env(env, "AWS_ENDPOINT_URL_STS", sts_default);
   if (!sts) return sts.error();
   endpoints.sts = *sts;
 
-  auto ecr_public = endpoint_from_env(env, "AWS_ENDPOINT_URL_ECR_PUBLIC",
-                                      "https://api.ecr-public." + std::string(kEcrPublicRegion) +
-                                          ".amazonaws.com");
+  auto ecr_public = endpoint_from_env(
+      env, "AWS_ENDPOINT_URL_ECR_PUBLIC",
+      "https://api.ecr-public." + std::string(kEcrPublicRegion) + ".amazonaws.com");
   if (!ecr_public) return ecr_public.error();
   endpoints.ecr_public = *ecr_public;
 
-  const std::string region = destination.region.empty() ? std::string(sts_region)
-                                                        : destination.region;
+  const std::string region =
+      destination.region.empty() ? std::string(sts_region) : destination.region;
   // FIPS endpoints are named ecr-fips.<region>, without the "api." prefix (ECR endpoints table).
-  const std::string ecr_default =
-      destination.fips ? "https://ecr-fips." + region + "." + destination.dns_suffix
-                       : "https://api.ecr." + region + "." + destination.dns_suffix;
+  const std::string ecr_default = destination.fips
+                                      ? "https://ecr-fips." + region + "." + destination.dns_suffix
+                                      : "https://api.ecr." + region + "." + destination.dns_suffix;
   auto ecr = endpoint_from_env(env, "AWS_ENDPOINT_URL_ECR", ecr_default);
   if (!ecr) return ecr.error();
   endpoints.ecr = *ecr;

@@ -27,8 +27,8 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, do
   jitter = std::clamp(jitter, 0.0, 1.0);
   // Doubling stops at the cap; 2^20 keeps the shift far from overflow for any sane policy.
   const int exponent = std::clamp(retry - 1, 0, 20);
-  const auto ceiling =
-      std::min<std::int64_t>(policy.cap.count(), policy.base.count() * (std::int64_t{1} << exponent));
+  const auto ceiling = std::min<std::int64_t>(policy.cap.count(),
+                                              policy.base.count() * (std::int64_t{1} << exponent));
   const auto half = ceiling / 2;
   return std::chrono::milliseconds(half + static_cast<std::int64_t>(jitter * (ceiling - half)));
 }
@@ -36,10 +36,18 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, do
 bool is_retryable_aws_code(std::string_view code) {
   // botocore's retry handler (_retry.json "throttling" and "general_server_error" groups) plus
   // STS's IDPCommunicationError, which says the identity provider could not be reached.
-  static constexpr std::string_view kRetryable[] = {
-      "Throttling",       "ThrottlingException", "ThrottledException", "RequestThrottledException",
-      "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "InternalError",
-      "InternalFailure",  "ServiceUnavailable",  "ServerException",    "IDPCommunicationError"};
+  static constexpr std::string_view kRetryable[] = {"Throttling",
+                                                    "ThrottlingException",
+                                                    "ThrottledException",
+                                                    "RequestThrottledException",
+                                                    "TooManyRequestsException",
+                                                    "RequestLimitExceeded",
+                                                    "RequestThrottled",
+                                                    "InternalError",
+                                                    "InternalFailure",
+                                                    "ServiceUnavailable",
+                                                    "ServerException",
+                                                    "IDPCommunicationError"};
   return std::find(std::begin(kRetryable), std::end(kRetryable), code) != std::end(kRetryable);
 }
 

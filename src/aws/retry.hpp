@@ -39,7 +39,8 @@ struct CallContext {
 
 // The production context: requests go through `client` (one per thread: the context must not be
 // shared across threads), waits are cut short when `config.cancel` is set.
-CallContext make_call_context(std::shared_ptr<http::Client> client, const http::ClientConfig& config);
+CallContext make_call_context(std::shared_ptr<http::Client> client,
+                              const http::ClientConfig& config);
 
 // The wait before retry number `retry` (1 for the first retry): half of min(cap, base·2^(retry-1))
 // plus a jittered share of the other half ("equal jitter"), so a retry never fires at once.
@@ -58,10 +59,10 @@ Expected<T> with_retries(CallContext& context, std::string_view what,
     const double jitter = context.jitter ? context.jitter() : 0.5;
     const auto delay = backoff_delay(context.retry, number, jitter);
     if (waited + delay > context.retry.budget) return result;
-    util::Log::get().info(std::string(what) + " failed (" + result.error().message +
-                          "); retrying in " + util::format_duration(delay.count() / 1000.0) +
-                          " (attempt " + std::to_string(number + 1) + " of " +
-                          std::to_string(context.retry.max_attempts) + ")");
+    util::Log::get().info(
+        "Retrying " + std::string(what) + " in " + util::format_duration(delay.count() / 1000.0) +
+        " (attempt " + std::to_string(number + 1) + " of " +
+        std::to_string(context.retry.max_attempts) + "): " + result.error().message);
     if (context.sleep && !context.sleep(delay))
       return make_error(ErrorKind::Cancelled, std::string(what) + " was cancelled");
     waited += delay;

@@ -69,8 +69,8 @@ std::string canonical_uri(std::string_view path) {
     segments.push_back(util::url_encode(segment));
   }
   std::string uri = "/" + util::join(segments, "/");
-  const bool trailing_slash = util::ends_with(path, "/") || util::ends_with(path, "/.") ||
-                              util::ends_with(path, "/..");
+  const bool trailing_slash =
+      util::ends_with(path, "/") || util::ends_with(path, "/.") || util::ends_with(path, "/..");
   if (trailing_slash && uri.size() > 1) uri += '/';
   return uri;
 }
@@ -114,8 +114,8 @@ Signature compute_signature(const CanonicalInput& input, const AwsCredentials& c
                              result.signed_headers + "\n" + input.payload_hash;
 
   const std::string date(amz_date_value.substr(0, 8));
-  const std::string credential_scope = date + "/" + scope.region + "/" + scope.service +
-                                       "/aws4_request";
+  const std::string credential_scope =
+      date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   result.string_to_sign = std::string(kAlgorithm) + "\n" + std::string(amz_date_value) + "\n" +
                           credential_scope + "\n" + util::sha256_hex(result.canonical_request);
 
@@ -139,8 +139,8 @@ Status sign_request(http::Request& request, const AwsCredentials& credentials,
   }
   auto parts = http::parse_url(request.url);
   if (!parts) {
-    return make_error(ErrorKind::Internal, "cannot sign a request to an invalid URL: " +
-                                               request.url);
+    return make_error(ErrorKind::Internal,
+                      "cannot sign a request to an invalid URL: " + request.url);
   }
 
   const std::string date = amz_date(now);

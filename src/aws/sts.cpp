@@ -35,7 +35,8 @@ std::string trust_policy_hint(const AssumeRoleRequest& request, const TrustConte
   const std::string ref = trust.github_ref.empty() ? "refs/heads/<branch>" : trust.github_ref;
   return "check the trust policy of " + request.role_arn +
          ": it must allow sts:AssumeRoleWithWebIdentity for the federated principal "
-         "arn:aws:iam::" + (account.empty() ? "<account>" : account) + ":oidc-provider/" +
+         "arn:aws:iam::" +
+         (account.empty() ? "<account>" : account) + ":oidc-provider/" +
          std::string(kGithubIssuer) + "; its condition \"" + std::string(kGithubIssuer) +
          ":aud\" must equal \"" + trust.audience + "\" (--audience); and its condition \"" +
          std::string(kGithubIssuer) + ":sub\" must match \"repo:" + repository + ":ref:" + ref +
@@ -89,7 +90,8 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
 Expected<AwsCredentials> parse_assume_role_reply(std::string_view xml) {
   pugi::xml_document document;
   if (!document.load_buffer(xml.data(), xml.size())) {
-    return make_error(ErrorKind::Integrity, "STS AssumeRoleWithWebIdentity replied with malformed XML");
+    return make_error(ErrorKind::Integrity,
+                      "STS AssumeRoleWithWebIdentity replied with malformed XML");
   }
   const auto credentials = document.child("AssumeRoleWithWebIdentityResponse")
                                .child("AssumeRoleWithWebIdentityResult")
@@ -140,8 +142,8 @@ Error sts_error(long status, std::string_view body, const AssumeRoleRequest& req
   const auto reply = parse_sts_error_reply(body);
   const std::string code = reply ? reply->code : std::string();
   const std::string detail = reply ? describe(*reply) : "HTTP " + std::to_string(status);
-  Error error = make_error(ErrorKind::Auth, "STS AssumeRoleWithWebIdentity for " + request.role_arn +
-                                                " failed: " + detail);
+  Error error = make_error(ErrorKind::Auth, "STS AssumeRoleWithWebIdentity for " +
+                                                request.role_arn + " failed: " + detail);
   error.http_status = static_cast<int>(status);
   error.code = code;
   if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
@@ -154,19 +156,25 @@ Error sts_error(long status, std::string_view body, const AssumeRoleRequest& req
   } else if (code == "InvalidIdentityToken") {
     error.hint = trust.github_oidc
                      ? "check that the role's account has an IAM OIDC identity provider for "
-                       "https://" + std::string(kGithubIssuer) + " whose audience (client ID) "
-                       "list includes \"" + trust.audience + "\", and that --audience matches it"
+                       "https://" +
+                           std::string(kGithubIssuer) +
+                           " whose audience (client ID) "
+                           "list includes \"" +
+                           trust.audience + "\", and that --audience matches it"
                      : "check that the role's account has an IAM OIDC identity provider for the "
                        "issuer of the token in AWS_WEB_IDENTITY_TOKEN_FILE";
   } else if (code == "ExpiredTokenException") {
-    error.hint = "the web identity token expired before STS checked it: re-run the job, and check "
-                 "that the runner's clock is right";
+    error.hint =
+        "the web identity token expired before STS checked it: re-run the job, and check "
+        "that the runner's clock is right";
   } else if (code == "ValidationError") {
     error.kind = ErrorKind::Usage;
-    error.hint = "check --role-to-assume (a role ARN), --role-session-name and "
-                 "--role-duration-seconds (at most the role's maximum session duration)";
+    error.hint =
+        "check --role-to-assume (a role ARN), --role-session-name and "
+        "--role-duration-seconds (at most the role's maximum session duration)";
   } else if (code == "RegionDisabledException") {
-    error.hint = "activate STS in this region (IAM account settings) or choose another --aws-region";
+    error.hint =
+        "activate STS in this region (IAM account settings) or choose another --aws-region";
   }
   return error;
 }

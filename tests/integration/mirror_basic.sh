@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Basic-auth registries on both sides, a Docker-format image (manifest list + v2 manifests):
 # credentials by flags, then by --docker-config; a wrong password fails naming the registry.
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_basic
 require_tools docker-registry skopeo jq curl htpasswd

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Source given as repo@sha256:…: works with digest-only tag templates; the default templates need
 # {tag}, which such a source lacks, so that is bad input (exit 2) found before any network work.
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_by_digest
 require_tools docker-registry skopeo jq curl

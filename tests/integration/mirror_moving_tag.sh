@@ -2,9 +2,9 @@
 # The source tag moves while a copy is running: ecr-mirror must finish with the digest it resolved
 # first (destination tags on the ORIGINAL image, byte-identical), never mixing in the new one.
 # A proxy delays every blob download so the tag is re-pointed, deterministically, mid-copy.
-# shellcheck disable=SC2154 # SRC_*/DST_*/SLOW_* are exported by registry_start / proxy_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_*/SLOW_* are exported by registry_start / proxy_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_moving_tag
 require_tools docker-registry skopeo jq curl
@@ -31,12 +31,14 @@ RUN_STDOUT="$TEST_TMP/moving.stdout"
 rc_file="$TEST_TMP/moving.rc"
 : >"$RUN_OUT"
 log "run moving (background): ecr-mirror --source $SLOW_ADDR/library/app:8.0 --concurrency 1"
+# shellcheck disable=SC2016 # expanded by the inner bash
 start_bg "$TEST_TMP/moving" env HOME="$TEST_TMP/home" RC_FILE="$rc_file" OUT_FILE="$RUN_STDOUT" \
   ERR_FILE="$RUN_STDERR" bash -c 'rc=0; "$@" >"$OUT_FILE" 2>"$ERR_FILE" || rc=$?; echo "$rc" >"$RC_FILE"' _ \
   "$ECRM_BIN" --source "$SLOW_ADDR/library/app:8.0" --destination "$DST_ADDR/mirror/app" \
   --insecure-registries "$SLOW_ADDR,$DST_ADDR" --concurrency 1 --output-file "$RUN_OUT"
 program_pgid="$BG_PGID"
 
+# shellcheck disable=SC2317 # called through wait_until
 first_blob_requested() { grep -q 'START GET /v2/library/app/blobs/' "$SLOW_PROXY_LOG" || [[ -s "$rc_file" ]]; }
 wait_until 60 first_blob_requested || fail "ecr-mirror fetched no blob within 60 s"
 [[ -s "$rc_file" ]] && fail "ecr-mirror finished (exit $(cat "$rc_file")) before the tag could move: test cannot interleave"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # An index whose children include another index (allowed by the OCI image spec): every level is
 # copied byte-identically, children before parents; a re-run is a no-op.
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_nested
 require_tools docker-registry skopeo jq curl

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The destination repository already holds part of the image's blobs (an older single-platform
 # push of the same build): only the missing blobs are uploaded, and the result is byte-identical.
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_partial
 require_tools docker-registry skopeo jq curl

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Plain-HTTP registries, no auth: first copy, no-op re-run (HEADs only), one missing tag, dry run.
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_plain
 require_tools docker-registry skopeo jq curl

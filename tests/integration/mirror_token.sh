@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Token-auth registries (Docker token flow, RS256 on one side, ES256 on the other): first copy,
-# no-op, and cross-repository blob mounts within one registry (the mount challenge asks for two
-# scopes at once).
-# shellcheck disable=SC2154 # SRC_*/DST_* are exported by registry_start
+# no-op, cross-repository blob mounts within one registry (the mount challenge asks for two
+# scopes at once), anonymous pull where the token server allows it and a refusal where not.
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start
 set -Eeuo pipefail
-# shellcheck source=../lib/registry.sh
+# shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 suite_init mirror_token
 require_tools docker-registry skopeo jq curl
 require_ecrm_bin
 
-registry_start SRC token --alg RS256
+registry_start SRC token --alg RS256 --anonymous-pull
 registry_start DST token --alg ES256
 make_image "$TEST_TMP/img" --platforms linux/amd64,linux/arm64 --attestation --layers 3 \
   --layer-size 262144 --seed 13 --tag 3.0
@@ -76,5 +76,20 @@ assert_requests DST POST '/v2/mirror-b/app/blobs/uploads/\?(.*&)?mount=sha256(:|
 assert_requests DST PATCH '/v2/mirror-b/app/blobs/uploads/.*' 0
 assert_requests DST PUT '/v2/mirror-b/app/blobs/uploads/.*' 0
 assert_requests DST POST '/v2/mirror-b/app/blobs/uploads/' 0
+
+# 4. Anonymous pull: SRC's token server grants pull without credentials (like a public registry).
+run_mirror anonymous --source "$SRC_ADDR/library/app:3.0" --destination "$DST_ADDR/mirror/anonymous" \
+  --insecure-registries "$SRC_ADDR,$DST_ADDR" --destination-username "$DST_USER" --destination-password "$DST_PASS"
+assert_rc 0 "copy from an anonymous-pull source"
+assert_same_image "$SRC_ADDR/library/app:3.0" "$DST_ADDR/mirror/anonymous:3.0" "$SRC_CREDS" "$DST_CREDS"
+grep -q 'user=- .*granted=library/app:pull$' "$SRC_TOKEN_LOG" ||
+  fail "no anonymous token was issued for library/app: $(tail -n 5 "$SRC_TOKEN_LOG")"
+
+# 5. DST's token server refuses anonymous requests: exit 1 naming the registry.
+run_mirror refused --source "$DST_ADDR/upstream/app:3.0" --destination "$DST_ADDR/mirror/refused" \
+  --insecure-registries "$DST_ADDR"
+assert_rc 1 "anonymous pull where the token server requires credentials"
+assert_contains "$(cat "$RUN_STDERR" "$RUN_STDOUT")" "$DST_ADDR" "message for refused credentials"
+assert_no_secrets
 
 pass

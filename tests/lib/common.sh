@@ -15,7 +15,7 @@ PY=/usr/bin/python3
 SUITE="${SUITE:-suite}"
 TEST_TMP=""
 # Seconds a background server may live at most, even if a suite dies without cleaning up.
-ECRM_SERVER_LIFETIME="${ECRM_SERVER_LIFETIME:-900}"
+ECRM_SERVER_LIFETIME="${ECRM_SERVER_LIFETIME:-600}"
 _ECRM_PGIDS=()
 # Filled by run_ecrm / run_mirror.
 RUN_RC=0
@@ -60,7 +60,9 @@ suite_init() {
   unset GITHUB_OUTPUT GITHUB_STEP_SUMMARY DOCKER_CONFIG REGISTRY_AUTH_FILE
 }
 
+# Only suites running with errexit die on a failed command; say which one.
 _ecrm_on_error() {
+  [[ $- == *e* ]] || return 0
   printf 'FAIL [%s]: command failed at line %s: %s\n' "$SUITE" "$1" "$2" >&2
 }
 

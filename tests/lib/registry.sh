@@ -13,7 +13,7 @@
 #   proxy_start NAME UPSTREAM [slow_proxy.py options]   (see below)
 #   cleanup_all (from common.sh) stops every registry and token server and removes the temp dir.
 
-# shellcheck source=./common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 _registry_var() { printf '%s_%s' "${1^^}" "$2"; }

@@ -103,7 +103,8 @@ class TokenServer:
     def log(self, fields):
         if not self.args.log:
             return
-        line = " ".join(f"{k}={v}" for k, v in fields.items())
+        # Spaces (multi-scope requests) become "+" so every field stays one key=value word.
+        line = f"time={time.time():.3f} " + " ".join(f"{k}={str(v).replace(' ', '+')}" for k, v in fields.items())
         with self.log_lock, open(self.args.log, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 

@@ -1,10 +1,11 @@
 #include "aws/credentials.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 #include "fake_transport.hpp"
 #include "util/log.hpp"
@@ -43,7 +44,8 @@ aws::CredentialSettings settings(std::string role = {}) {
 
 std::string sts_success(const std::string& secret, const std::string& session) {
   return "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
-         "<SessionToken>" + session + "</SessionToken><SecretAccessKey>" + secret +
+         "<SessionToken>" +
+         session + "</SessionToken><SecretAccessKey>" + secret +
          "</SecretAccessKey><Expiration>2023-11-14T23:13:20Z</Expiration>"
          "<AccessKeyId>ASIAEXAMPLE</AccessKeyId></Credentials>"
          "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
@@ -52,8 +54,9 @@ std::string sts_success(const std::string& secret, const std::string& session) {
 }  // namespace
 
 TEST_CASE("OIDC token URL appends the audience", "[credentials]") {
-  CHECK(aws::oidc_token_url("https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0",
-                            "sts.amazonaws.com") ==
+  CHECK(aws::oidc_token_url(
+            "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0",
+            "sts.amazonaws.com") ==
         "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0"
         "&audience=sts.amazonaws.com");
   CHECK(aws::oidc_token_url("http://127.0.0.1:8080/token", "https://my aud") ==
@@ -85,7 +88,8 @@ TEST_CASE("a role without the OIDC variables asks for id-token: write", "[creden
   aws::testing::FakeAws fake;
   auto context = fake.context();
   // Static keys do not stand in for the OIDC token when a role is named.
-  auto env = env_of({{"AWS_ACCESS_KEY_ID", "AKIA1"}, {"AWS_SECRET_ACCESS_KEY", "cred-test-sk-0"},
+  auto env = env_of({{"AWS_ACCESS_KEY_ID", "AKIA1"},
+                     {"AWS_SECRET_ACCESS_KEY", "cred-test-sk-0"},
                      {"ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:1/token"}});
   auto credentials =
       aws::resolve_credentials(settings("arn:aws:iam::123456789012:role/r"), env, context);
@@ -169,12 +173,14 @@ TEST_CASE("without a role: environment keys come first", "[credentials]") {
   CHECK(util::Log::get().redact("cred-test-sk-4 cred-test-st-4") == "*** ***");
 
   auto long_term = aws::resolve_credentials(
-      settings(), env_of({{"AWS_ACCESS_KEY_ID", "AKIA2"}, {"AWS_SECRET_ACCESS_KEY", "cred-test-sk-5"}}),
+      settings(),
+      env_of({{"AWS_ACCESS_KEY_ID", "AKIA2"}, {"AWS_SECRET_ACCESS_KEY", "cred-test-sk-5"}}),
       context);
   REQUIRE(long_term.ok());
   CHECK(long_term->session_token.empty());
 
-  auto half = aws::resolve_credentials(settings(), env_of({{"AWS_ACCESS_KEY_ID", "AKIA3"}}), context);
+  auto half =
+      aws::resolve_credentials(settings(), env_of({{"AWS_ACCESS_KEY_ID", "AKIA3"}}), context);
   REQUIRE_FALSE(half.ok());
   CHECK(half.error().message.find("AWS_SECRET_ACCESS_KEY") != std::string::npos);
 }
@@ -201,10 +207,11 @@ TEST_CASE("without a role or keys: the web identity token file", "[credentials]"
                                    "&WebIdentityToken=cred-test-file-jwt-6&") != std::string::npos);
   CHECK(util::Log::get().redact("cred-test-file-jwt-6") == "***");
 
-  auto missing = aws::resolve_credentials(
-      settings(), env_of({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/eks"},
-                          {"AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/ecrm/token"}}),
-      context);
+  auto missing =
+      aws::resolve_credentials(settings(),
+                               env_of({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/eks"},
+                                       {"AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/ecrm/token"}}),
+                               context);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().kind == ErrorKind::Auth);
   CHECK(missing.error().message.find("/nonexistent/ecrm/token") != std::string::npos);
@@ -214,8 +221,8 @@ TEST_CASE("no credentials at all says how to provide them", "[credentials]") {
   aws::testing::FakeAws fake;
   auto context = fake.context();
   // AWS_ROLE_ARN alone is not enough for the web identity flow.
-  auto none = aws::resolve_credentials(settings(), env_of({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"}}),
-                                       context);
+  auto none = aws::resolve_credentials(
+      settings(), env_of({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"}}), context);
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().kind == ErrorKind::Auth);
   CHECK(none.error().hint.find("--role-to-assume") != std::string::npos);

@@ -49,8 +49,8 @@ TEST_CASE("auto detects ECR Public, private ECR and other registries", "[endpoin
   CHECK(china->dns_suffix == "amazonaws.com.cn");
 
   for (const char* host : {"ghcr.io", "127.0.0.1:5000", "registry-1.docker.io",
-                           "12345678901.dkr.ecr.us-east-1.amazonaws.com",      // 11 digits
-                           "1234567890123.dkr.ecr.us-east-1.amazonaws.com",    // 13 digits
+                           "12345678901.dkr.ecr.us-east-1.amazonaws.com",    // 11 digits
+                           "1234567890123.dkr.ecr.us-east-1.amazonaws.com",  // 13 digits
                            "123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.io",
                            "123456789012.dkr.ecr.us-east-1.example.com", "ecr.public.aws",
                            "public.ecr.aws.evil.io", "123456789012.dkr.ecr..amazonaws.com"}) {
@@ -62,7 +62,8 @@ TEST_CASE("auto detects ECR Public, private ECR and other registries", "[endpoin
 }
 
 TEST_CASE("an explicit destination type wins over the host", "[endpoints]") {
-  auto pub = aws::detect_destination("ecr-public", repo("127.0.0.1:5000", "alias/app"), "eu-west-1");
+  auto pub =
+      aws::detect_destination("ecr-public", repo("127.0.0.1:5000", "alias/app"), "eu-west-1");
   REQUIRE(pub.ok());
   CHECK(pub->type == aws::DestinationType::EcrPublic);
   CHECK(pub->region == "us-east-1");
@@ -133,8 +134,8 @@ TEST_CASE("a malformed endpoint override is a usage error naming the variable", 
   aws::Destination none;
   for (const char* value : {"sts.example.com", "ftp://127.0.0.1", "http://127.0.0.1:1/?x=1"}) {
     INFO(value);
-    auto result = aws::resolve_endpoints(env_of({{"AWS_ENDPOINT_URL_STS", value}}), "us-east-1",
-                                         none);
+    auto result =
+        aws::resolve_endpoints(env_of({{"AWS_ENDPOINT_URL_STS", value}}), "us-east-1", none);
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Usage);
     CHECK(result.error().message.find("AWS_ENDPOINT_URL_STS") != std::string::npos);

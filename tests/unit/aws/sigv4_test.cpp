@@ -144,7 +144,8 @@ TEST_CASE("SigV4 test suite: sign_request produces the signed request", "[sigv4]
     }
     REQUIRE(aws::sign_request(request, credentials, kScope, suite_time()).ok());
 
-    std::string signed_text = suite.method + " " + suite.uri + " HTTP/1.1\nHost:example.amazonaws.com";
+    std::string signed_text =
+        suite.method + " " + suite.uri + " HTTP/1.1\nHost:example.amazonaws.com";
     for (const auto& [header, value] : request.headers.all()) {
       signed_text += "\n" + header + (header == "Authorization" ? ": " : ":") + value;
     }
@@ -199,7 +200,8 @@ TEST_CASE("sign_request: port, token, re-signing and unsigned headers", "[sigv4]
   CHECK(request.headers.get("X-Amz-Date") == "20150830T123600Z");
 
   // The same request re-signed later (a retry) carries one fresh date and one Authorization.
-  REQUIRE(aws::sign_request(request, credentials, scope, suite_time() + std::chrono::hours(1)).ok());
+  REQUIRE(
+      aws::sign_request(request, credentials, scope, suite_time() + std::chrono::hours(1)).ok());
   CHECK(request.headers.get_all("Authorization").size() == 1);
   CHECK(request.headers.get_all("X-Amz-Date") == std::vector<std::string>{"20150830T133600Z"});
   CHECK(request.headers.get("Authorization") != authorization);
@@ -208,10 +210,12 @@ TEST_CASE("sign_request: port, token, re-signing and unsigned headers", "[sigv4]
   http::Request https;
   https.url = "https://api.ecr.eu-west-1.amazonaws.com:443/";
   REQUIRE(aws::sign_request(https, suite_credentials(), scope, suite_time()).ok());
-  aws::CanonicalInput expected{"GET", "/", "",
-                               {{"host", "api.ecr.eu-west-1.amazonaws.com"},
-                                {"X-Amz-Date", "20150830T123600Z"}},
-                               util::sha256_hex("")};
+  aws::CanonicalInput expected{
+      "GET",
+      "/",
+      "",
+      {{"host", "api.ecr.eu-west-1.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"}},
+      util::sha256_hex("")};
   CHECK(https.headers.get("Authorization") ==
         aws::compute_signature(expected, suite_credentials(), scope, "20150830T123600Z")
             .authorization);
@@ -231,7 +235,8 @@ TEST_CASE("sign_request refuses what it cannot sign", "[sigv4]") {
 }
 
 TEST_CASE("a different secret gives a different signature", "[sigv4]") {
-  aws::CanonicalInput input{"GET", "/", "", {{"Host", "example.amazonaws.com"}}, util::sha256_hex("")};
+  aws::CanonicalInput input{
+      "GET", "/", "", {{"Host", "example.amazonaws.com"}}, util::sha256_hex("")};
   auto other = suite_credentials();
   other.secret_access_key = "another-secret";
   CHECK(aws::compute_signature(input, suite_credentials(), kScope, "20150830T123600Z").signature !=

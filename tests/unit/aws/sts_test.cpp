@@ -29,9 +29,12 @@ std::string success_reply(const std::string& secret, const std::string& session,
       <AssumedRoleId>AROACLKWSDQRAOEXAMPLE:GitHubActions</AssumedRoleId>
     </AssumedRoleUser>
     <Credentials>
-      <SessionToken>)" + session + R"(</SessionToken>
-      <SecretAccessKey>)" + secret + R"(</SecretAccessKey>
-      <Expiration>)" + expiration + R"(</Expiration>
+      <SessionToken>)" +
+         session + R"(</SessionToken>
+      <SecretAccessKey>)" +
+         secret + R"(</SecretAccessKey>
+      <Expiration>)" +
+         expiration + R"(</Expiration>
       <AccessKeyId>ASgeIAIOSFODNN7EXAMPLE</AccessKeyId>
     </Credentials>
     <Provider>arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com</Provider>
@@ -46,9 +49,12 @@ std::string error_reply(const std::string& code, const std::string& message,
                         const std::string& type = "Sender") {
   return R"(<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error>
-    <Type>)" + type + R"(</Type>
-    <Code>)" + code + R"(</Code>
-    <Message>)" + message + R"(</Message>
+    <Type>)" +
+         type + R"(</Type>
+    <Code>)" +
+         code + R"(</Code>
+    <Message>)" +
+         message + R"(</Message>
   </Error>
   <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>
 </ErrorResponse>
@@ -101,9 +107,9 @@ TEST_CASE("STS: ISO 8601 expiration", "[sts]") {
   REQUIRE(fraction);
   CHECK(std::chrono::system_clock::to_time_t(*fraction) == 1440938160);
   CHECK(aws::parse_iso8601_utc("2015-08-30T12:36:00+00:00"));
-  for (const char* bad : {"", "2015-08-30", "2015-08-30T12:36:00", "2015-13-30T12:36:00Z",
-                          "2015-08-30T12:36:00.Z", "2015-08-30T12:36:00+02:00",
-                          "2015-08-30 12:36:00Z"}) {
+  for (const char* bad :
+       {"", "2015-08-30", "2015-08-30T12:36:00", "2015-13-30T12:36:00Z", "2015-08-30T12:36:00.Z",
+        "2015-08-30T12:36:00+02:00", "2015-08-30 12:36:00Z"}) {
     INFO(bad);
     CHECK_FALSE(aws::parse_iso8601_utc(bad));
   }
@@ -121,12 +127,11 @@ TEST_CASE("STS: error replies are parsed", "[sts]") {
   CHECK_FALSE(aws::parse_sts_error_reply(""));
 }
 
-TEST_CASE("STS: AccessDenied and IDPRejectedClaim say what to check in the trust policy",
-          "[sts]") {
+TEST_CASE("STS: AccessDenied and IDPRejectedClaim say what to check in the trust policy", "[sts]") {
   for (const char* code : {"AccessDenied", "IDPRejectedClaim"}) {
     INFO(code);
-    const Error error = aws::sts_error(403, error_reply(code, "Not authorized"), role_request(),
-                                       github_trust());
+    const Error error =
+        aws::sts_error(403, error_reply(code, "Not authorized"), role_request(), github_trust());
     CHECK(error.kind == ErrorKind::Auth);
     CHECK_FALSE(error.retryable);
     CHECK(error.code == code);
@@ -150,8 +155,9 @@ TEST_CASE("STS: AccessDenied and IDPRejectedClaim say what to check in the trust
 }
 
 TEST_CASE("STS: other codes map to their own advice", "[sts]") {
-  const Error invalid = aws::sts_error(400, error_reply("InvalidIdentityToken", "Incorrect token audience"),
-                                       role_request(), github_trust());
+  const Error invalid =
+      aws::sts_error(400, error_reply("InvalidIdentityToken", "Incorrect token audience"),
+                     role_request(), github_trust());
   CHECK(invalid.kind == ErrorKind::Auth);
   CHECK(invalid.hint.find("audience") != std::string::npos);
   CHECK(invalid.message.find("Incorrect token audience") != std::string::npos);
@@ -161,14 +167,17 @@ TEST_CASE("STS: other codes map to their own advice", "[sts]") {
   CHECK(expired.hint.find("expired") != std::string::npos);
   CHECK_FALSE(expired.retryable);
 
-  const Error validation = aws::sts_error(
-      400, error_reply("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration"),
-      role_request(), github_trust());
+  const Error validation =
+      aws::sts_error(400,
+                     error_reply("ValidationError",
+                                 "The requested DurationSeconds exceeds the MaxSessionDuration"),
+                     role_request(), github_trust());
   CHECK(validation.kind == ErrorKind::Usage);
   CHECK(validation.hint.find("--role-duration-seconds") != std::string::npos);
 
-  for (auto [status, code] : {std::pair{400L, "Throttling"}, std::pair{400L, "IDPCommunicationError"},
-                              std::pair{503L, ""}, std::pair{500L, "InternalFailure"}}) {
+  for (auto [status, code] :
+       {std::pair{400L, "Throttling"}, std::pair{400L, "IDPCommunicationError"},
+        std::pair{503L, ""}, std::pair{500L, "InternalFailure"}}) {
     INFO(code);
     const Error error = aws::sts_error(
         status, *code ? error_reply(code, "try later", "Receiver") : "Service Unavailable",
@@ -210,8 +219,8 @@ TEST_CASE("STS: throttling and IDP trouble are retried with backoff, then succee
   auto credentials = aws::assume_role_with_web_identity(role_request(), github_trust(), context);
   REQUIRE(credentials.ok());
   CHECK(fake.requests.size() == 4);
-  CHECK(fake.sleeps == std::vector<milliseconds>{milliseconds(500), milliseconds(1000),
-                                                 milliseconds(2000)});
+  CHECK(fake.sleeps ==
+        std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)});
 }
 
 TEST_CASE("STS: retries are bounded by attempts and by the wait budget", "[sts]") {

@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# bench/run.sh PATH_TO_ECR_MIRROR: ecr-mirror against `skopeo copy --all` between two local
+# registries (wall clock, peak RSS), ecr-mirror's no-op request count, and its peak RSS on a
+# 1 GiB layer. Prints a table with the performance targets marked MET / NOT MET.
+# See bench/README.md for what is measured and how to read it. Knobs (environment):
+#   BENCH_ROUNDS=3        rounds per image (each round runs both tools, the order alternating)
+#   BENCH_SWEEP="4 8 16"  --concurrency values tried on image B (empty: no sweep)
+#   BENCH_C=1             image C (one 1 GiB layer); BENCH_C_BYTES its size; BENCH_C_SKOPEO=1
+#   BENCH_STRICT=0        1: exit 3 when a target is NOT MET
+#   BENCH_REPORT=FILE     also write the report there; BENCH_KEEP_TMP=1 keeps the temp dir
+set -euo pipefail
+
+BENCH_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(dirname "$BENCH_SRC")"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$BENCH_SRC/lib.sh"
+
+ROUNDS="${BENCH_ROUNDS:-3}"
+SWEEP="${BENCH_SWEEP-4 8 16}"
+WITH_C="${BENCH_C:-1}"
+C_BYTES="${BENCH_C_BYTES:-1073741824}"
+C_SKOPEO="${BENCH_C_SKOPEO:-1}"
+TAG=bench
+# skopeo mounts blobs it remembers from earlier copies; every skopeo run must start cold.
+BLOB_INFO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb
+MIB=$((1 << 20))
+
+[[ $# -eq 1 ]] || die "usage: bench/run.sh PATH_TO_ECR_MIRROR"
+[[ -x "$1" ]] || die "$1 is not an executable file (build ecr-mirror first)"
+ECRM="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
+
+check_tools() {
+  local tool
+  for tool in docker-registry skopeo curl sha256sum setsid timeout /usr/bin/python3; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh installs it)"
+  done
+  if [[ ! -x /usr/bin/time ]]; then
+    [[ "$(id -u)" == 0 ]] || die "/usr/bin/time is missing: apt-get install time"
+    say "installing the 'time' package for /usr/bin/time -v"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null || die "cannot install time"
+  fi
+}
+
+# ------------------------------------------------------------------ images
+
+declare -A IMG_ARGS=(
+  [A]="--platforms linux/amd64,linux/arm64 --layers 5 --layer-size $((30 * MIB)) --seed 101"
+  [B]="--platforms linux/amd64,linux/arm64 --layers 50 --layer-size $((3 * MIB)) --seed 102"
+  # make_image accepts a single platform, so C is one 1 GiB layer, not 2 x 512 MiB.
+  [C]="--platforms linux/amd64 --layers 1 --layer-size $C_BYTES --seed 103"
+)
+declare -A IMG_DIGEST=() IMG_BYTES=() IMG_SHAPE=()
+
+# prepare_image NAME: writes the layout, seeds it into SRC once as src/<name>:bench, checks
+# the source serves the index make_image wrote, and drops the layout to save disk.
+prepare_image() {
+  local name="$1" layout="$BENCH_TMP/layout-$1" args started
+  read -ra args <<<"${IMG_ARGS[$name]}"
+  started=$SECONDS
+  /usr/bin/python3 "$REPO_ROOT/tests/lib/make_image.py" --out "$layout" --tag "$TAG" "${args[@]}" \
+    >"$BENCH_TMP/summary-$name.json" || die "make_image.py failed for image $name"
+  IMG_DIGEST[$name]="$(jq -r .index_digest "$BENCH_TMP/summary-$name.json")"
+  IMG_BYTES[$name]="$(du -sb "$layout/blobs" | cut -f1)"
+  IMG_SHAPE[$name]="${args[1]//linux\//} x ${args[3]} x $((args[5] / MIB)) MiB"
+  skopeo copy --quiet --all --dest-tls-verify=false "oci:$layout:$TAG" \
+    "docker://$SRC/src/${name,,}:$TAG" >"$BENCH_TMP/seed-$name.log" 2>&1 ||
+    die "seeding image $name failed: $(tail -n 5 "$BENCH_TMP/seed-$name.log")"
+  [[ "$(raw_digest "$SRC/src/${name,,}:$TAG")" == "${IMG_DIGEST[$name]}" ]] ||
+    die "source serves a different index for image $name than make_image wrote"
+  rm -rf "$layout"
+  say "image $name (${IMG_SHAPE[$name]}, $((IMG_BYTES[$name] / MIB)) MiB) generated and seeded in $((SECONDS - started)) s"
+}
+
+# ------------------------------------------------------------------ runs
+
+RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status
+BAD_RUNS=0    # ecr-mirror copies that failed or produced a different index
+declare -A LAST_GOOD_REPO=() TAG_COUNT=()
+
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+
+# check_copy IMAGE REPO: "ok" when DST serves, under the tag, the index the source serves.
+check_copy() {
+  local got
+  got="$(raw_digest "$DST/$2:$TAG")" || {
+    echo missing
+    return
+  }
+  if [[ "$got" == "${IMG_DIGEST[$1]}" ]]; then echo ok; else echo wrong; fi
+}
+
+# run_ecrm IMAGE TOOL_LABEL ROUND [EXTRA_ARGS...]: one ecr-mirror copy into a fresh repository.
+run_ecrm() {
+  local img="$1" label="$2" round="$3" repo status
+  shift 3
+  repo="dst/${img,,}-${label//[^a-z0-9]/}-r$round"
+  measure "$img-$label-r$round" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
+    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
+  if [[ $M_RC != 0 ]]; then
+    status="exit-$M_RC"
+  else
+    status="$(check_copy "$img" "$repo")"
+  fi
+  if [[ "$status" == ok ]]; then
+    LAST_GOOD_REPO[$img]="$repo"
+    TAG_COUNT[$img]="$(sed -n 's/^tags-pushed=//p' "$BENCH_TMP/runs/$img-$label-r$round.outputs" |
+      tail -n 1 | tr ',' '\n' | grep -c .)"
+  else
+    BAD_RUNS=$((BAD_RUNS + 1))
+    say "ecr-mirror run $img/$label/r$round: $status; last log lines:"
+    tail -n 5 "$M_ERR" >&2
+  fi
+  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status"
+  say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, $status"
+}
+
+run_skopeo() {
+  local img="$1" round="$2" repo status
+  repo="dst/${img,,}-skopeo-r$round"
+  rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
+  measure "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$SRC/src/${img,,}:$TAG" "docker://$DST/$repo:$TAG"
+  if [[ $M_RC != 0 ]]; then
+    status="exit-$M_RC"
+    say "skopeo run $img/r$round failed: $(tail -n 3 "$M_ERR")"
+  else
+    status="$(check_copy "$img" "$repo")"
+  fi
+  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status"
+  say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, $status"
+}
+
+# bench_image IMAGE WITH_SKOPEO: ROUNDS rounds, the tool that goes first alternating, so neither
+# always gets the warmer page cache.
+bench_image() {
+  local img="$1" with_skopeo="$2" round
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if [[ "$with_skopeo" != 1 ]]; then
+      run_ecrm "$img" ecr-mirror "$round"
+    elif ((round % 2)); then
+      run_ecrm "$img" ecr-mirror "$round"
+      run_skopeo "$img" "$round"
+    else
+      run_skopeo "$img" "$round"
+      run_ecrm "$img" ecr-mirror "$round"
+    fi
+  done
+}
+
+declare -A NOOP_PROG=() NOOP_LOG=() NOOP_NOPING=() NOOP_WALL=() NOOP_CHANGED=()
+
+# noop_image IMAGE: re-runs ecr-mirror against a repository it already mirrored and counts its
+# requests twice: as ecr-mirror reports them (last log line) and in both registries' access logs.
+noop_image() {
+  local img="$1" repo="${LAST_GOOD_REPO[$1]:-}" requests
+  if [[ -z "$repo" ]]; then
+    say "no-op $img: skipped, no ecr-mirror copy of $img verified"
+    return
+  fi
+  registry_mark src
+  registry_mark dst
+  measure "$img-noop" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
+    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-noop.outputs"
+  requests="$BENCH_TMP/runs/$img-noop.requests"
+  {
+    registry_requests src | sed 's/^/source      /'
+    registry_requests dst | sed 's/^/destination /'
+  } >"$requests"
+  NOOP_WALL[$img]="$M_WALL"
+  NOOP_PROG[$img]="$(grep -oE '[0-9]+ registry requests' "$M_ERR" | tail -n 1 | cut -d' ' -f1)"
+  [[ -n "${NOOP_PROG[$img]}" && $M_RC == 0 ]] || NOOP_PROG[$img]="-"
+  NOOP_LOG[$img]="$(grep -c . "$requests" || true)"
+  NOOP_NOPING[$img]="$(grep -vc ' GET /v2/ ' "$requests" || true)"
+  NOOP_CHANGED[$img]="$(sed -n 's/^changed=//p' "$BENCH_TMP/runs/$img-noop.outputs" | tail -n 1)"
+  say "no-op $img: exit $M_RC, ${M_WALL} s, program ${NOOP_PROG[$img]} requests, access logs ${NOOP_LOG[$img]}"
+}
+
+# ------------------------------------------------------------------ report
+
+# stats IMAGE TOOL COLUMN: median of COLUMN over that tool's successful runs on IMAGE.
+stats() {
+  awk -F'\t' -v i="$1" -v t="$2" -v c="$3" '$1 == i && $2 == t && ($7 == "ok" || t == "skopeo" && $7 !~ /^exit/) { print $c }' \
+    "$RESULTS" | median
+}
+
+max_rss_mib() {
+  awk -F'\t' -v i="$1" -v t="$2" '$1 == i && $2 == t && $7 == "ok" { if ($5 > m) m = $5; n++ }
+    END { if (n) printf "%.1f\n", m / 1024; else print "-" }' "$RESULTS"
+}
+
+kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f\n", k / 1024 }'; }
+
+print_report() {
+  local img tool runs good wall rss cpu rate swall srss
+  printf '\n== ecr-mirror benchmark (%s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  printf 'ecr-mirror: %s (%s)\n' "$("$ECRM" --version 2>&1 | head -n 1)" "$ECRM"
+  printf 'skopeo:     %s\n' "$(skopeo --version 2>&1 | head -n 1)"
+  printf 'registry:   %s (filesystem storage, log level warn)\n' "$(docker-registry --version 2>&1 | head -n 1)"
+  printf 'nproc:      %s   rounds: %s   kernel: %s\n\n' "$(nproc)" "$ROUNDS" "$(uname -r)"
+
+  printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' img shape tool runs ok \
+    'wall s' 'RSS MiB' 'maxRSS' 'CPU s' 'MiB/s' 'wall/sk' 'RSS/sk'
+  printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' '' '' '' '' '' median median '' median '' ratio ratio
+  for img in A B C; do
+    [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
+    swall="$(stats "$img" skopeo 4)"
+    srss="$(stats "$img" skopeo 5)"
+    while read -r tool; do
+      [[ -n "$tool" ]] || continue
+      runs="$(awk -F'\t' -v i="$img" -v t="$tool" '$1 == i && $2 == t' "$RESULTS" | grep -c . || true)"
+      good="$(awk -F'\t' -v i="$img" -v t="$tool" '$1 == i && $2 == t && $7 == "ok"' "$RESULTS" | grep -c . || true)"
+      wall="$(stats "$img" "$tool" 4)"
+      rss="$(stats "$img" "$tool" 5)"
+      cpu="$(stats "$img" "$tool" 6)"
+      rate="$(awk -v b="${IMG_BYTES[$img]}" -v w="$wall" 'BEGIN { if (w == "-" || w + 0 == 0) print "-"; else printf "%.0f\n", b / 1048576 / w }')"
+      if [[ "$tool" == skopeo ]]; then
+        printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' "$img" "${IMG_SHAPE[$img]}" "$tool" \
+          "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" "$(max_rss_mib "$img" "$tool")" "$cpu" "$rate" "" ""
+      else
+        printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' "$img" "${IMG_SHAPE[$img]}" "$tool" \
+          "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" "$(max_rss_mib "$img" "$tool")" "$cpu" "$rate" \
+          "$(ratio "$wall" "$swall")" "$(ratio "$rss" "$srss")"
+      fi
+    done < <(awk -F'\t' -v i="$img" '$1 == i { print $2 }' "$RESULTS" | awk '!seen[$0]++')
+  done
+  printf '(ok: ecr-mirror runs whose destination serves the source index digest; skopeo copies are\n'
+  printf ' checked the same way but a differing skopeo index only shows in the ok column.\n'
+  printf ' medians over ok runs; maxRSS is the largest peak over ok runs; ratios are ecr-mirror/skopeo.)\n\n'
+
+  printf 'no-op re-run against an already-mirrored destination:\n'
+  printf '%-3s %8s %8s %14s %16s %8s\n' img 'wall s' changed 'program count' 'access-log count' 'w/o /v2/'
+  for img in A B C; do
+    [[ -n "${NOOP_WALL[$img]:-}" ]] || continue
+    printf '%-3s %8s %8s %14s %16s %8s\n' "$img" "${NOOP_WALL[$img]}" "${NOOP_CHANGED[$img]:-?}" \
+      "${NOOP_PROG[$img]}" "${NOOP_LOG[$img]}" "${NOOP_NOPING[$img]}"
+  done
+  for img in A B C; do
+    [[ -s "$BENCH_TMP/runs/$img-noop.requests" ]] || continue
+    printf '  requests seen for %s:\n' "$img"
+    sed 's/^/    /' "$BENCH_TMP/runs/$img-noop.requests"
+  done
+  printf '\n'
+
+  print_targets
+}
+
+UNMET=0
+target_line() {
+  local what="$1" value="$2" op="$3" limit="$4" v
+  v="$(verdict "$value" "$op" "$limit")"
+  [[ "$v" == MET ]] || UNMET=$((UNMET + 1))
+  printf '%-52s %8s %4s %-6s %s\n' "$what" "$value" "$op" "$limit" "$v"
+}
+
+print_targets() {
+  local img limit
+  printf '%-52s %8s %4s %-6s %s\n' target value '' limit verdict
+  for img in A B; do
+    [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
+    limit=0.70
+    [[ "$img" == B ]] && limit=0.50
+    target_line "$img: wall ecr-mirror / skopeo (medians)" \
+      "$(ratio "$(stats "$img" ecr-mirror 4)" "$(stats "$img" skopeo 4)")" '<=' "$limit"
+  done
+  for img in A B C; do
+    [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
+    target_line "$img: ecr-mirror peak RSS MiB (largest of ok runs)" "$(max_rss_mib "$img" ecr-mirror)" '<=' 16
+  done
+  for img in A B C; do
+    [[ -n "${NOOP_WALL[$img]:-}" ]] || continue
+    limit=$((1 + ${TAG_COUNT[$img]:-2}))
+    target_line "$img: no-op requests, as ecr-mirror reports them" "${NOOP_PROG[$img]}" '<=' "$limit"
+    target_line "$img: no-op requests, in the registries' access logs" "${NOOP_LOG[$img]}" '<=' "$limit"
+  done
+  if ((BAD_RUNS > 0)); then
+    printf '\nINVALID: %s ecr-mirror run(s) failed or left a different index at the destination.\n' "$BAD_RUNS"
+  fi
+  [[ -n "${C_SKIPPED:-}" ]] && printf '\nimage C skipped: %s\n' "$C_SKIPPED"
+  return 0
+}
+
+# ------------------------------------------------------------------ main
+
+main() {
+  local started=$SECONDS need avail img round c
+  check_tools
+  bench_init
+  RESULTS="$BENCH_TMP/results.tsv"
+  : >"$RESULTS"
+
+  # Blobs are stored once per registry whatever the number of repositories, so the disk needed
+  # is about the layouts plus one copy in each registry.
+  need=$(((600 * MIB + C_BYTES) * 3 / 1024 + 1024 * 1024))
+  avail="$(df -Pk "$BENCH_TMP" | awk 'NR == 2 { print $4 }')"
+  if [[ "$WITH_C" == 1 ]] && ((avail < need)); then
+    C_SKIPPED="only $((avail / 1024)) MiB free in $BENCH_TMP, about $((need / 1024)) MiB needed"
+    WITH_C=0
+  fi
+  [[ "$WITH_C" == 1 ]] || unset 'IMG_ARGS[C]'
+
+  registry_start src
+  registry_start dst
+  SRC="${REG_ADDR[src]}"
+  DST="${REG_ADDR[dst]}"
+  say "registries: source $SRC, destination $DST; temp dir $BENCH_TMP"
+
+  for img in A B C; do
+    [[ -n "${IMG_ARGS[$img]:-}" ]] && prepare_image "$img"
+  done
+
+  for img in A B; do
+    bench_image "$img" 1
+    noop_image "$img"
+  done
+  if [[ -n "$SWEEP" ]]; then
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for c in $SWEEP; do
+        run_ecrm B "ecr-mirror-c$c" "$round" --concurrency "$c"
+      done
+    done
+  fi
+  if [[ "$WITH_C" == 1 ]]; then
+    bench_image C "$C_SKOPEO"
+    noop_image C
+  fi
+  say "bench finished in $((SECONDS - started)) s"
+
+  # Not through a pipe: print_report must run in this shell to count UNMET.
+  print_report >"$BENCH_TMP/report.txt"
+  cat "$BENCH_TMP/report.txt"
+  [[ -z "${BENCH_REPORT:-}" ]] || cp "$BENCH_TMP/report.txt" "$BENCH_REPORT"
+  ((BAD_RUNS == 0)) || exit 1
+  if [[ "${BENCH_STRICT:-0}" == 1 ]] && ((UNMET > 0)); then
+    exit 3
+  fi
+}
+
+main
