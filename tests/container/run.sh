@@ -166,6 +166,20 @@ assert_summary_table() {
   assert_contains "$text" "|---|---|" "step summary"
 }
 
+# assert_only_masked SECRET WHAT: SECRET occurs in the step's output only inside an ::add-mask::
+# command, and that command came before any other line (the runner hides it from then on).
+assert_only_masked() {
+  local secret="$1" what="$2" first_mask first_other
+  if grep -vE '^::add-mask::' "$RUN_STDOUT" "$RUN_STDERR" | grep -qF -- "$secret"; then
+    fail "$what appears in the step's log outside ::add-mask::"
+  fi
+  first_mask="$(grep -nxF -- "::add-mask::$secret" "$RUN_STDOUT" | head -n 1 | cut -d: -f1)"
+  [[ -n "$first_mask" ]] || fail "$what was never masked with ::add-mask::"
+  first_other="$(grep -nvE '^::add-mask::' "$RUN_STDOUT" | head -n 1 | cut -d: -f1)"
+  [[ -z "$first_other" || "$first_mask" -lt "$first_other" ]] ||
+    fail "$what was masked on stdout line $first_mask, after other output (line $first_other)"
+}
+
 # A workflow command the runner would turn into a failed step.
 assert_no_error_command() {
   if grep -qE '^::error' "$RUN_STDOUT" "$RUN_STDERR"; then
@@ -219,8 +233,7 @@ run_action workspace "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" "INPUT_DESTINATION
 assert_rc 0 "mirror with a docker config from the workspace"
 assert_eq stable "$(output_or_fail tags-pushed)" "tags-pushed (docker config)"
 assert_same_image "$SRC_ADDR/library/app:2.0" "$BASIC_ADDR/mirror/app:stable" "" "$BASIC_CREDS"
-assert_file_not_contains "$RUN_STDOUT" "$BASIC_PASS" "stdout"
-assert_file_not_contains "$RUN_STDERR" "$BASIC_PASS" "stderr"
+assert_only_masked "$BASIC_PASS" "the password from the docker config"
 
 # Bad input: exit 2 and an ::error:: command naming the input.
 run_action bad-input "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" "INPUT_DESTINATION=$DST_ADDR/mirror/app" \
@@ -232,16 +245,13 @@ log "scenario (a) passed: plain registries, no-op, workspace docker config, bad 
 # ---------------------------------------------------------------- (b) OIDC → STS → ECR Public
 
 ROLE=arn:aws:iam::123456789012:role/ecr-mirror-push
-# The stub that stands in while src/aws is written refuses every AWS destination with this text.
-run_action aws-probe "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" \
+# A job without `permissions: id-token: write` gets no ACTIONS_ID_TOKEN_REQUEST_*: the step must
+# fail and say so.
+run_action no-id-token "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" \
   "INPUT_DESTINATION=$DST_ADDR/probe/app" "INPUT_DESTINATION-TYPE=ecr-public" \
   "INPUT_ROLE-TO-ASSUME=$ROLE" "INPUT_INSECURE-REGISTRIES=$SRC_ADDR,$DST_ADDR"
-if grep -q 'AWS destinations are not wired yet' "$RUN_STDOUT" "$RUN_STDERR"; then
-  log "SKIPPED scenario (b) OIDC -> STS -> ECR Public: this build's AWS support is the stub (src/app/aws_glue_none.cpp)"
-  pass
-fi
-# Without ACTIONS_ID_TOKEN_REQUEST_* the step must fail and name the missing permission.
-[[ $RUN_RC -ne 0 ]] || fail "a role to assume without the OIDC variables succeeded"
+assert_rc 1 "a role to assume without the OIDC variables"
+assert_contains "$(cat "$RUN_STDOUT")" "::error" "workflow command for the missing OIDC variables"
 assert_contains "$(cat "$RUN_STDOUT" "$RUN_STDERR")" "id-token: write" "error without the OIDC variables"
 
 registry_start ECRP token
@@ -252,16 +262,17 @@ aws_env=("ACTIONS_ID_TOKEN_REQUEST_URL=$ACTIONS_ID_TOKEN_REQUEST_URL"
   "AWS_ENDPOINT_URL_STS=$AWS_ENDPOINT_URL_STS" "AWS_ENDPOINT_URL_ECR_PUBLIC=$AWS_ENDPOINT_URL_ECR_PUBLIC")
 run_action aws "${aws_env[@]}" "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" \
   "INPUT_DESTINATION=$ECRP_ADDR/ecrm-test/app" "INPUT_DESTINATION-TYPE=ecr-public" \
-  "INPUT_ROLE-TO-ASSUME=$ROLE" "INPUT_INSECURE-REGISTRIES=$SRC_ADDR,$ECRP_ADDR"
+  "INPUT_ROLE-TO-ASSUME=$ROLE" "INPUT_INSECURE-REGISTRIES=$SRC_ADDR,$ECRP_ADDR" \
+  "INPUT_CREATE-REPOSITORY=true"
 assert_rc 0 "mirror into ECR Public through OIDC and STS"
 assert_eq true "$(output_or_fail changed)" "changed (ECR Public)"
 assert_eq "$digest" "$(output_or_fail mirrored-digest)" "mirrored-digest (ECR Public)"
 assert_same_set "2.0,2.0-$short" "$(output_or_fail tags-pushed)" "tags-pushed (ECR Public)"
 assert_summary_table "$SRC_ADDR/library/app:2.0" "$digest"
 assert_same_image "$SRC_ADDR/library/app:2.0" "$ECRP_ADDR/ecrm-test/app:2.0" "" "$ECRP_CREDS"
-for action in AssumeRoleWithWebIdentity GetAuthorizationToken; do
-  [[ "$(aws_server_requests "select(.action == \"$action\")" | wc -l)" -ge 1 ]] ||
-    fail "the AWS test server saw no $action request"
+for action in AssumeRoleWithWebIdentity GetAuthorizationToken CreateRepository; do
+  [[ "$(aws_server_requests "select(.action == \"$action\" and .status == 200)" | wc -l)" -ge 1 ]] ||
+    fail "the AWS test server answered no $action request with 200"
 done
 # Secrets may reach the runner only inside ::add-mask:: commands.
 for stream in stdout stderr; do
@@ -269,5 +280,14 @@ for stream in stdout stderr; do
 done
 aws_server_assert_no_secrets "$TEST_TMP/step-aws/stdout.unmasked" "$TEST_TMP/step-aws/stderr.unmasked" \
   "$RUN_OUT" "$RUN_SUMMARY"
-log "scenario (b) passed: OIDC -> STS -> ECR Public token -> token-auth registry"
+
+# The scheduled run that finds nothing new: same credentials flow, no write, repository exists.
+registry_mark ECRP
+run_action aws-noop "${aws_env[@]}" "INPUT_SOURCE=$SRC_ADDR/library/app:2.0" \
+  "INPUT_DESTINATION=$ECRP_ADDR/ecrm-test/app" "INPUT_DESTINATION-TYPE=ecr-public" \
+  "INPUT_ROLE-TO-ASSUME=$ROLE" "INPUT_INSECURE-REGISTRIES=$SRC_ADDR,$ECRP_ADDR"
+assert_rc 0 "no-op mirror into ECR Public"
+assert_eq false "$(output_or_fail changed)" "changed (ECR Public no-op)"
+assert_requests ECRP 'PUT|POST|PATCH|DELETE' '.*' 0
+log "scenario (b) passed: OIDC -> STS -> ECR Public token (repository created) -> token-auth registry, then a no-op"
 pass

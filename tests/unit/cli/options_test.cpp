@@ -408,7 +408,7 @@ TEST_CASE("output-file resolution", "[options]") {
   CHECK(directory.error().kind == ErrorKind::Usage);
 }
 
-TEST_CASE("--help lists every option, grouped, without needing other inputs", "[options]") {
+TEST_CASE("the help flag lists every option, grouped, without needing other inputs", "[options]") {
   for (const char* flag : {"--help", "-h"}) {
     auto parsed = run({flag}, {{"INPUT_CONCURRENCY", "999"}});
     REQUIRE(parsed.ok());
@@ -432,7 +432,7 @@ TEST_CASE("--help lists every option, grouped, without needing other inputs", "[
   }
 }
 
-TEST_CASE("--version prints the program name and version", "[options]") {
+TEST_CASE("the version flag prints the program name and version", "[options]") {
   auto parsed = run({"--version"});
   REQUIRE(parsed.ok());
   CHECK(parsed->action == Action::Version);
