@@ -42,6 +42,11 @@ Error error_from_response(std::string_view what, const http::Response& response)
       break;
     case 404:
       e.kind = ErrorKind::NotFound;
+      // ECR answers pushes to a repository that does not exist with NAME_UNKNOWN (distribution
+      // spec error codes); registries like distribution create repositories on first push.
+      if (e.code == "NAME_UNKNOWN")
+        e.hint = "the repository does not exist; create it, or for ECR and ECR Public pass "
+                 "--create-repository (create-repository: true)";
       break;
     case 429:
       e.kind = ErrorKind::Registry;

@@ -33,4 +33,10 @@ TEST_CASE("error_from_response types registry errors by status and spec code", "
   e = registry::error_from_response("GET", r);
   CHECK(e.retryable);
   CHECK(e.message.find("slow down") != std::string::npos);
+
+  r.status = 404;
+  r.body = R"({"errors":[{"code":"NAME_UNKNOWN","message":"The repository with name 'x' does not exist"}]})";
+  e = registry::error_from_response("POST blob upload", r);
+  CHECK(e.kind == ErrorKind::NotFound);
+  CHECK(e.hint.find("--create-repository") != std::string::npos);
 }
