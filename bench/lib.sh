@@ -10,7 +10,7 @@ BENCH_PGIDS=()
 BENCH_SERVER_LIFETIME="${BENCH_SERVER_LIFETIME:-1800}"
 # Seconds one copy may take before it is killed (a hung run must not hang `make bench`).
 BENCH_RUN_TIMEOUT="${BENCH_RUN_TIMEOUT:-300}"
-declare -A REG_ADDR=() REG_LOG=() REG_MARK=()
+declare -A REG_ADDR=() REG_LOG=() REG_MARK=() REG_PID=()
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -112,6 +112,7 @@ EOF
       REG_ADDR[$name]="127.0.0.1:$port"
       REG_LOG[$name]="$dir/access.log"
       REG_MARK[$name]=0
+      REG_PID[$name]="$(pgrep -g "${BENCH_PGIDS[-1]}" -x docker-registry | head -n 1)"
       return 0
     fi
     stop_pgid "${BENCH_PGIDS[-1]}"
@@ -120,6 +121,19 @@ EOF
     say "port $port was taken (attempt $attempt); retrying"
   done
   die "registry $name: no free port after 5 attempts"
+}
+
+# registries_cpu: CPU seconds (user+sys, all threads) both registries have used so far. The
+# registries share the machine's cores with the copying tool, so their work bounds the wall time.
+registries_cpu() {
+  local name total=0 ticks
+  ticks="$(getconf CLK_TCK)"
+  for name in "${!REG_PID[@]}"; do
+    [[ -r "/proc/${REG_PID[$name]}/stat" ]] || continue
+    # Fields after the ")" that ends comm: utime and stime are the 12th and 13th.
+    total=$((total + $(sed 's/^.*) //' "/proc/${REG_PID[$name]}/stat" | awk '{ print $12 + $13 }')))
+  done
+  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f", t / hz }'
 }
 
 # registry_mark NAME: registry_requests only reports requests logged after this call.

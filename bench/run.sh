@@ -32,7 +32,7 @@ ECRM="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
 check_tools() {
   local tool
-  for tool in docker-registry skopeo curl sha256sum setsid timeout /usr/bin/python3; do
+  for tool in docker-registry skopeo curl jq pgrep sha256sum setsid timeout /usr/bin/python3; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh installs it)"
   done
   if [[ ! -x /usr/bin/time ]]; then
@@ -74,11 +74,19 @@ prepare_image() {
 
 # ------------------------------------------------------------------ runs
 
-RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status
+RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s
 BAD_RUNS=0    # ecr-mirror copies that failed or produced a different index
 declare -A LAST_GOOD_REPO=() TAG_COUNT=()
 
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+
+# timed LABEL CMD...: measure, plus M_REGCPU, the registries' CPU seconds during the run.
+timed() {
+  local before
+  before="$(registries_cpu)"
+  measure "$@"
+  M_REGCPU="$(awk -v a="$before" -v b="$(registries_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+}
 
 # check_copy IMAGE REPO: "ok" when DST serves, under the tag, the index the source serves.
 check_copy() {
@@ -95,7 +103,7 @@ run_ecrm() {
   local img="$1" label="$2" round="$3" repo status
   shift 3
   repo="dst/${img,,}-${label//[^a-z0-9]/}-r$round"
-  measure "$img-$label-r$round" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
+  timed "$img-$label-r$round" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
     --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
@@ -111,15 +119,15 @@ run_ecrm() {
     say "ecr-mirror run $img/$label/r$round: $status; last log lines:"
     tail -n 5 "$M_ERR" >&2
   fi
-  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status"
-  say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, $status"
+  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU"
+  say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $status"
 }
 
 run_skopeo() {
   local img="$1" round="$2" repo status
   repo="dst/${img,,}-skopeo-r$round"
   rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
-  measure "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
+  timed "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
     "docker://$SRC/src/${img,,}:$TAG" "docker://$DST/$repo:$TAG"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
@@ -127,8 +135,8 @@ run_skopeo() {
   else
     status="$(check_copy "$img" "$repo")"
   fi
-  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status"
-  say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, $status"
+  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU"
+  say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $status"
 }
 
 # bench_image IMAGE WITH_SKOPEO: ROUNDS rounds, the tool that goes first alternating, so neither
@@ -192,16 +200,18 @@ max_rss_mib() {
 kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f\n", k / 1024 }'; }
 
 print_report() {
-  local img tool runs good wall rss cpu rate swall srss
+  local img tool runs good wall rss rate swall srss wall_ratio rss_ratio
   printf '\n== ecr-mirror benchmark (%s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   printf 'ecr-mirror: %s (%s)\n' "$("$ECRM" --version 2>&1 | head -n 1)" "$ECRM"
   printf 'skopeo:     %s\n' "$(skopeo --version 2>&1 | head -n 1)"
   printf 'registry:   %s (filesystem storage, log level warn)\n' "$(docker-registry --version 2>&1 | head -n 1)"
   printf 'nproc:      %s   rounds: %s   kernel: %s\n\n' "$(nproc)" "$ROUNDS" "$(uname -r)"
 
-  printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' img shape tool runs ok \
-    'wall s' 'RSS MiB' 'maxRSS' 'CPU s' 'MiB/s' 'wall/sk' 'RSS/sk'
-  printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' '' '' '' '' '' median median '' median '' ratio ratio
+  local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s\n'
+  # shellcheck disable=SC2059  # the format is the constant above
+  printf "$row" img shape tool runs ok 'wall s' 'RSS MiB' maxRSS 'CPU s' 'reg CPU' 'MiB/s' 'wall/sk' 'RSS/sk'
+  # shellcheck disable=SC2059
+  printf "$row" '' '' '' '' '' median median '' median median '' ratio ratio
   for img in A B C; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     swall="$(stats "$img" skopeo 4)"
@@ -212,21 +222,22 @@ print_report() {
       good="$(awk -F'\t' -v i="$img" -v t="$tool" '$1 == i && $2 == t && $7 == "ok"' "$RESULTS" | grep -c . || true)"
       wall="$(stats "$img" "$tool" 4)"
       rss="$(stats "$img" "$tool" 5)"
-      cpu="$(stats "$img" "$tool" 6)"
       rate="$(awk -v b="${IMG_BYTES[$img]}" -v w="$wall" 'BEGIN { if (w == "-" || w + 0 == 0) print "-"; else printf "%.0f\n", b / 1048576 / w }')"
-      if [[ "$tool" == skopeo ]]; then
-        printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' "$img" "${IMG_SHAPE[$img]}" "$tool" \
-          "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" "$(max_rss_mib "$img" "$tool")" "$cpu" "$rate" "" ""
-      else
-        printf '%-3s %-24s %-16s %4s %-3s %8s %8s %8s %7s %7s %7s %7s\n' "$img" "${IMG_SHAPE[$img]}" "$tool" \
-          "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" "$(max_rss_mib "$img" "$tool")" "$cpu" "$rate" \
-          "$(ratio "$wall" "$swall")" "$(ratio "$rss" "$srss")"
+      wall_ratio="" rss_ratio=""
+      if [[ "$tool" != skopeo ]]; then
+        wall_ratio="$(ratio "$wall" "$swall")"
+        rss_ratio="$(ratio "$rss" "$srss")"
       fi
+      # shellcheck disable=SC2059
+      printf "$row" "$img" "${IMG_SHAPE[$img]}" "$tool" "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" \
+        "$(max_rss_mib "$img" "$tool")" "$(stats "$img" "$tool" 6)" "$(stats "$img" "$tool" 8)" "$rate" \
+        "$wall_ratio" "$rss_ratio"
     done < <(awk -F'\t' -v i="$img" '$1 == i { print $2 }' "$RESULTS" | awk '!seen[$0]++')
   done
   printf '(ok: ecr-mirror runs whose destination serves the source index digest; skopeo copies are\n'
   printf ' checked the same way but a differing skopeo index only shows in the ok column.\n'
-  printf ' medians over ok runs; maxRSS is the largest peak over ok runs; ratios are ecr-mirror/skopeo.)\n\n'
+  printf ' medians over ok runs; maxRSS is the largest peak over ok runs; CPU s is the tool user+sys time;\n'
+  printf ' reg CPU is what both registries burnt meanwhile, on the same %s cores; ratios are ecr-mirror/skopeo.)\n\n' "$(nproc)"
 
   printf 'no-op re-run against an already-mirrored destination:\n'
   printf '%-3s %8s %8s %14s %16s %8s\n' img 'wall s' changed 'program count' 'access-log count' 'w/o /v2/'

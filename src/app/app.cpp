@@ -22,16 +22,17 @@ int fail(const Error& error) {
   auto& log = util::Log::get();
   std::string text = error.message;
   if (!error.hint.empty()) text += "\nfix: " + error.hint;
-  log.error(text, error.kind == ErrorKind::Usage ? "ecr-mirror: invalid input" : "ecr-mirror failed");
+  log.error(text,
+            error.kind == ErrorKind::Usage ? "ecr-mirror: invalid input" : "ecr-mirror failed");
   return exit_code_for(error);
 }
 
 // Secrets that may arrive through the environment are masked before anything is printed, even a
 // usage error.
 void mask_environment_secrets(const cli::EnvLookup& env) {
-  for (const char* name : {"INPUT_SOURCE-PASSWORD", "INPUT_DESTINATION-PASSWORD",
-                           "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                           "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}) {
+  for (const char* name :
+       {"INPUT_SOURCE-PASSWORD", "INPUT_DESTINATION-PASSWORD", "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}) {
     if (auto value = env(name)) util::Log::get().add_secret(*value);
   }
 }
@@ -108,8 +109,7 @@ int run(int argc, const char* const* argv) {
   if (!aws) return fail(aws.error());
 
   auto source_transport = std::make_shared<registry::Transport>(
-      source_host, is_insecure(options, source_host),
-      credentials_for(source_keychain, source_host),
+      source_host, is_insecure(options, source_host), credentials_for(source_keychain, source_host),
       registry::TransportConfig{retry, cancel, "source"});
   auto destination_transport = std::make_shared<registry::Transport>(
       destination_host, is_insecure(options, destination_host),
@@ -135,10 +135,9 @@ int run(int argc, const char* const* argv) {
 
   log.info("mirroring " + options.source.str() + " to " + options.destination.str() +
            (options.dry_run ? " (dry run)" : ""));
-  auto result = mirror::run_mirror(source, destination, request,
-                                   [&](const std::vector<oci::Platform>& platforms) {
-                                     return aws->before_write(platforms);
-                                   });
+  auto result = mirror::run_mirror(
+      source, destination, request,
+      [&](const std::vector<oci::Platform>& platforms) { return aws->before_write(platforms); });
   if (!result) {
     if (deadline.expired()) {
       return fail(make_error(ErrorKind::Network,

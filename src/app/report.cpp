@@ -36,11 +36,11 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
   log.info(std::string(result.dry_run ? "dry run done" : "done") + " in " +
            util::format_duration(result.seconds) + ": " + std::to_string(b.copied) +
            " blobs copied (" + util::format_bytes(b.bytes_copied) + ", " +
-           util::format_rate(b.bytes_copied, result.seconds) + "), " +
-           std::to_string(b.present) + " already present, " + std::to_string(b.mounted) +
-           " mounted, " + std::to_string(result.manifests_pushed) + " manifests and " +
-           std::to_string(result.tags_pushed.size()) + " tags pushed, " +
-           std::to_string(requests) + " registry requests");
+           util::format_rate(b.bytes_copied, result.seconds) + "), " + std::to_string(b.present) +
+           " already present, " + std::to_string(b.mounted) + " mounted, " +
+           std::to_string(result.manifests_pushed) + " manifests and " +
+           std::to_string(result.tags_pushed.size()) + " tags pushed, " + std::to_string(requests) +
+           " registry requests");
 
   const std::string image = options.destination.str() + "@" + result.mirrored_digest;
   cli::OutputList outputs = {

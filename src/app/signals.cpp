@@ -24,7 +24,9 @@ const std::atomic<bool>* install_cancel_handlers() {
   return &g_cancelled;
 }
 
-int cancel_signal() { return g_signal; }
+int cancel_signal() {
+  return g_signal;
+}
 
 Deadline::Deadline(std::chrono::seconds limit)
     : thread_([this, limit] {

@@ -32,10 +32,11 @@ class Keychain {
   void add_explicit(const std::string& registry, Credential credential);
   void add_provider(const std::string& registry, std::shared_ptr<CredentialProvider> provider);
   // Reads "auths" of a docker config.json: each entry's "auth" (base64 user:pass), or
-  // "username"/"password", or "identitytoken". Keys may be "host", "https://host", "https://host/v1/";
-  // "https://index.docker.io/v1/", "index.docker.io" and "docker.io" all mean registry-1.docker.io.
-  // A missing file is fine unless must_exist; an unreadable or malformed one is a Usage error naming
-  // the path. Every password/token read is registered as a secret with the log.
+  // "username"/"password", or "identitytoken". Keys may be "host", "https://host",
+  // "https://host/v1/"; "https://index.docker.io/v1/", "index.docker.io" and "docker.io" all mean
+  // registry-1.docker.io. A missing file is fine unless must_exist; an unreadable or malformed one
+  // is a Usage error naming the path. Every password/token read is registered as a secret with the
+  // log.
   Status load_docker_config(const std::string& path, bool must_exist);
 
   // Explicit, then provider, then docker config, then anonymous.

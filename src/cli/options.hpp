@@ -18,26 +18,26 @@ EnvLookup process_env();
 
 struct Options {
   // Mirror
-  name::Reference source;            // --source
-  name::Repository destination;      // --destination
+  name::Reference source;                  // --source
+  name::Repository destination;            // --destination
   std::vector<std::string> tag_templates;  // --tags (default {tag}, {tag}-{digest12})
   std::vector<oci::Platform> platforms;    // --platforms; empty means all
   bool dry_run = false;
   bool force = false;
-  int concurrency = 8;                      // 1..64
+  int concurrency = 8;                           // 1..64
   std::vector<std::string> insecure_registries;  // host[:port]
   // Registry credentials
   std::string source_username, source_password;
   std::string destination_username, destination_password;
-  std::string docker_config;       // path; "" = none found
+  std::string docker_config;            // path; "" = none found
   bool docker_config_explicit = false;  // named by the user: must exist
   // Outputs
-  std::string output_file;          // "" → print name=value lines on stdout
+  std::string output_file;  // "" → print name=value lines on stdout
   // Network
-  int connect_timeout_seconds = 30;     // --connect-timeout
-  int stall_timeout_seconds = 60;       // --stall-timeout: abort a transfer idle this long
-  int timeout_seconds = 3600;           // --timeout: overall deadline for the run
-  int retry_seconds = 120;              // --retry-time: give up retrying a request after this
+  int connect_timeout_seconds = 30;  // --connect-timeout
+  int stall_timeout_seconds = 60;    // --stall-timeout: abort a transfer idle this long
+  int timeout_seconds = 3600;        // --timeout: overall deadline for the run
+  int retry_seconds = 120;           // --retry-time: give up retrying a request after this
   bool verbose = false;
   // AWS (issue 3)
   std::string role_to_assume;

@@ -33,9 +33,10 @@ Shared& shared() {
         +[](CURL*, curl_lock_data data, curl_lock_access, void* user) {
           static_cast<Shared*>(user)->locks[data].lock();
         });
-    curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data data, void* user) {
-      static_cast<Shared*>(user)->locks[data].unlock();
-    });
+    curl_share_setopt(
+        s->share, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data data, void* user) {
+          static_cast<Shared*>(user)->locks[data].unlock();
+        });
     return s;
   }();
   return *instance;
@@ -195,7 +196,8 @@ Expected<Response> Client::send(Request& request) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s.error_buffer);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, s.config.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s.config.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(s.config.connect_timeout.count()));
   // A stalled transfer: less than 1 byte/s for stall_timeout seconds.
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(s.config.stall_timeout.count()));
@@ -270,14 +272,16 @@ Expected<Response> Client::send(Request& request) {
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
       e.retryable = false;
-      e.hint = "the server's TLS certificate is not trusted; fix the certificate (TLS is always "
-               "verified) or, for a plain-HTTP registry, list it in --insecure-registries";
+      e.hint =
+          "the server's TLS certificate is not trusted; fix the certificate (TLS is always "
+          "verified) or, for a plain-HTTP registry, list it in --insecure-registries";
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       e.hint = "check the registry host name and the runner's DNS";
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      e.hint = "the transfer stalled; raise --stall-timeout or --connect-timeout if the network is slow";
+      e.hint =
+          "the transfer stalled; raise --stall-timeout or --connect-timeout if the network is slow";
       break;
     default:
       break;

@@ -51,8 +51,8 @@ struct Request {
 struct Response {
   long status = 0;
   Headers headers;
-  std::string body;       // empty when streamed to body_sink
-  std::string url;        // the URL that answered
+  std::string body;  // empty when streamed to body_sink
+  std::string url;   // the URL that answered
 };
 
 struct ClientConfig {

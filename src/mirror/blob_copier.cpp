@@ -15,7 +15,9 @@
 namespace ecrm::mirror {
 namespace {
 
-std::string short_digest(const std::string& digest) { return digest.substr(0, 7 + 12); }
+std::string short_digest(const std::string& digest) {
+  return digest.substr(0, 7 + 12);
+}
 
 // One copy worker: an upload client on this thread, a download client on its companion.
 struct Worker {
@@ -109,7 +111,9 @@ class Copier {
     patch.target = location;
     patch.headers.set("Content-Type", "application/octet-stream");
     patch.body_size = static_cast<std::uint64_t>(blob.size);
-    patch.body_reader = [&](char* buffer, std::size_t size) { return worker.pipe.read(buffer, size); };
+    patch.body_reader = [&](char* buffer, std::size_t size) {
+      return worker.pipe.read(buffer, size);
+    };
     patch.scopes = destination_.scopes();
     patch.what = "PATCH blob " + destination_.display() + "@" + blob.digest;
     auto patched = destination_.transport().send(worker.upload, patch);
@@ -134,12 +138,11 @@ class Copier {
       return {e, e.retryable || patched->status == 401};
     }
     auto next = patched->headers.get("Location");
-    std::string commit_url =
-        next && !next->empty() ? http::resolve_url(location, *next) : location;
+    std::string commit_url = next && !next->empty() ? http::resolve_url(location, *next) : location;
     if (!http::same_origin(commit_url, destination_.transport().base_url())) {
-      return {make_error(ErrorKind::Registry,
-                         patch.what + ": the upload Location leaves the registry"),
-              false};
+      return {
+          make_error(ErrorKind::Registry, patch.what + ": the upload Location leaves the registry"),
+          false};
     }
     registry::Call put;
     put.method = "PUT";
@@ -211,9 +214,8 @@ Expected<BlobStats> copy_blobs(registry::Repository& source, registry::Repositor
           ++stats.copied;
           stats.bytes_copied += size;
           if (!config.dry_run)
-            util::Log::get().info("blob " + name + ": copied in " +
-                                  util::format_duration(seconds) + " (" +
-                                  util::format_rate(size, seconds) + ")");
+            util::Log::get().info("blob " + name + ": copied in " + util::format_duration(seconds) +
+                                  " (" + util::format_rate(size, seconds) + ")");
           break;
       }
     }

@@ -24,7 +24,7 @@ struct BlobStats {
 
 struct BlobCopyConfig {
   int concurrency = 8;
-  bool dry_run = false;   // HEAD only: count what would be copied
+  bool dry_run = false;        // HEAD only: count what would be copied
   bool same_registry = false;  // source and destination share a host: try a mount first
   http::ClientConfig http;
   registry::RetryPolicy retry;

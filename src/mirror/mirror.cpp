@@ -70,7 +70,9 @@ Status collect(registry::Repository& source, http::Client& client, Node node, in
   return {};
 }
 
-std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
+std::string hex_of(const std::string& digest) {
+  return digest.substr(digest.find(':') + 1);
+}
 
 }  // namespace
 
@@ -88,9 +90,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   if (!head) return head.error();
   if (!*head) {
     return make_error(ErrorKind::NotFound,
-                      "the source " + source.display() +
-                          (request.source_tag.empty() ? "@" : ":") + request.source_reference +
-                          " does not exist",
+                      "the source " + source.display() + (request.source_tag.empty() ? "@" : ":") +
+                          request.source_reference + " does not exist",
                       "check --source: the repository, tag or digest is wrong, or the credentials "
                       "cannot see it");
   }
@@ -127,9 +128,10 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
       root->parsed = std::move(*parsed);
       result.mirrored_digest = root->data.digest;
       log.info("platform filter: the mirrored index holds " +
-               std::to_string(root->parsed.manifests.size()) + " of the source's manifests; its "
-               "digest is " + result.mirrored_digest + " (the source's is " +
-               result.source_digest + ")");
+               std::to_string(root->parsed.manifests.size()) +
+               " of the source's manifests; its "
+               "digest is " +
+               result.mirrored_digest + " (the source's is " + result.source_digest + ")");
     } else {
       log.warning("--platforms ignored: the source is a single-platform image, copied as it is");
     }
@@ -151,13 +153,14 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
       log.info("destination tag " + tag + " already points at " + result.mirrored_digest);
     } else {
       stale.push_back(tag);
-      log.info("destination tag " + tag + (*existing ? " points at " + (*existing)->digest
-                                                      : std::string(" does not exist")));
+      log.info("destination tag " + tag +
+               (*existing ? " points at " + (*existing)->digest : std::string(" does not exist")));
     }
   }
   if (stale.empty() && !request.force) {
     log.info("nothing to do: every tag already points at " + result.mirrored_digest);
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
   if (request.force) stale = result.tags;
@@ -166,7 +169,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   //    image (it validates references on manifest PUT), so only tags remain to write.
   if (auto status = load_root(); !status) return status.error();
   Tree tree;
-  if (auto status = collect(source, client, std::move(*root), 0, tree); !status) return status.error();
+  if (auto status = collect(source, client, std::move(*root), 0, tree); !status)
+    return status.error();
   result.media_type = tree.nodes.back().data.media_type;
   result.platforms = tree.platforms;
   if (!content_present && !request.force) {
@@ -189,9 +193,9 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     result.tags_pushed = stale;
     log.info("dry run: would copy " + std::to_string(result.blobs.copied) + " blobs (" +
              util::format_bytes(result.blobs.bytes_copied) + "), push " +
-             std::to_string(tree.nodes.size()) + " manifests and tags " +
-             util::join(stale, ", "));
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+             std::to_string(tree.nodes.size()) + " manifests and tags " + util::join(stale, ", "));
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
 
@@ -228,7 +232,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
                         "another process may be writing the same tag; re-run");
     }
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 

@@ -15,11 +15,11 @@
 namespace ecrm::mirror {
 
 struct MirrorRequest {
-  std::string source_reference;            // the tag or digest to resolve at the source
-  std::string source_tag;                  // for {tag}; empty when given by digest
-  std::string pinned_digest;               // the digest the user gave, if any
+  std::string source_reference;  // the tag or digest to resolve at the source
+  std::string source_tag;        // for {tag}; empty when given by digest
+  std::string pinned_digest;     // the digest the user gave, if any
   std::vector<std::string> tag_templates;
-  std::vector<oci::Platform> platforms;    // empty: all, byte for byte
+  std::vector<oci::Platform> platforms;  // empty: all, byte for byte
   bool dry_run = false;
   bool force = false;
   BlobCopyConfig copy;

@@ -61,11 +61,11 @@ struct Descriptor {
 struct Manifest {
   enum class Kind { Index, Image };
   Kind kind = Kind::Image;
-  std::string media_type;                // resolved: Content-Type, else the "mediaType" field
-  std::vector<Descriptor> manifests;     // Index: children
-  std::optional<Descriptor> config;      // Image
-  std::vector<Descriptor> layers;        // Image
-  std::optional<Descriptor> subject;     // either
+  std::string media_type;             // resolved: Content-Type, else the "mediaType" field
+  std::vector<Descriptor> manifests;  // Index: children
+  std::optional<Descriptor> config;   // Image
+  std::vector<Descriptor> layers;     // Image
+  std::optional<Descriptor> subject;  // either
   // Every blob an Image needs (config first, then layers). Empty for an Index.
   std::vector<Descriptor> blobs() const;
 };

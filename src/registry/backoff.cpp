@@ -32,10 +32,9 @@ bool sleep_unless_cancelled(std::chrono::milliseconds duration, const std::atomi
   while (std::chrono::steady_clock::now() < until) {
     if (cancel && cancel->load()) return false;
     std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50),
-        std::chrono::duration_cast<std::chrono::milliseconds>(until -
-                                                              std::chrono::steady_clock::now()) +
-            std::chrono::milliseconds(1)));
+        std::chrono::milliseconds(50), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           until - std::chrono::steady_clock::now()) +
+                                           std::chrono::milliseconds(1)));
   }
   return !(cancel && cancel->load());
 }

@@ -7,10 +7,10 @@
 namespace ecrm::registry {
 
 struct RetryPolicy {
-  int max_attempts = 6;                          // first try included
-  std::chrono::milliseconds base{250};           // first delay (before jitter)
-  std::chrono::milliseconds cap{20'000};         // no single wait is longer
-  std::chrono::milliseconds budget{120'000};     // give up when waiting would pass this
+  int max_attempts = 6;                       // first try included
+  std::chrono::milliseconds base{250};        // first delay (before jitter)
+  std::chrono::milliseconds cap{20'000};      // no single wait is longer
+  std::chrono::milliseconds budget{120'000};  // give up when waiting would pass this
 };
 
 class Backoff {

@@ -32,26 +32,30 @@ Error error_from_response(std::string_view what, const http::Response& response)
   switch (response.status) {
     case 401:
       e.kind = ErrorKind::Auth;
-      e.hint = "the registry rejected the credentials; check the username/password or token given "
-               "for this registry";
+      e.hint =
+          "the registry rejected the credentials; check the username/password or token given "
+          "for this registry";
       break;
     case 403:
       e.kind = ErrorKind::Auth;
-      e.hint = "the credentials are valid but lack permission for this repository; grant pull on "
-               "the source and push on the destination";
+      e.hint =
+          "the credentials are valid but lack permission for this repository; grant pull on "
+          "the source and push on the destination";
       break;
     case 404:
       e.kind = ErrorKind::NotFound;
       // ECR answers pushes to a repository that does not exist with NAME_UNKNOWN (distribution
       // spec error codes); registries like distribution create repositories on first push.
       if (e.code == "NAME_UNKNOWN")
-        e.hint = "the repository does not exist; create it, or for ECR and ECR Public pass "
-                 "--create-repository (create-repository: true)";
+        e.hint =
+            "the repository does not exist; create it, or for ECR and ECR Public pass "
+            "--create-repository (create-repository: true)";
       break;
     case 429:
       e.kind = ErrorKind::Registry;
-      e.hint = "the registry is rate-limiting; wait and re-run, or authenticate to raise the limit "
-               "(Docker Hub limits anonymous pulls)";
+      e.hint =
+          "the registry is rate-limiting; wait and re-run, or authenticate to raise the limit "
+          "(Docker Hub limits anonymous pulls)";
       break;
     default:
       e.kind = ErrorKind::Registry;

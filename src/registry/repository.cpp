@@ -66,10 +66,11 @@ Expected<ManifestData> Repository::get_manifest(http::Client& client,
   data.media_type = response->headers.get("Content-Type").value_or("");
   data.digest = "sha256:" + util::sha256_hex(data.bytes);
   if (util::starts_with(reference, "sha256:") && data.digest != reference) {
-    return make_error(ErrorKind::Integrity,
-                      call.what + ": content hashes to " + data.digest + ", not the digest asked for",
-                      "the registry served corrupted or substituted content; re-run, and report "
-                      "it to the registry's operator if it persists");
+    return make_error(
+        ErrorKind::Integrity,
+        call.what + ": content hashes to " + data.digest + ", not the digest asked for",
+        "the registry served corrupted or substituted content; re-run, and report "
+        "it to the registry's operator if it persists");
   }
   return data;
 }

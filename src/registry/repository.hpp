@@ -1,6 +1,7 @@
 #pragma once
 // One repository on a registry: the OCI distribution spec's endpoints as typed operations
-// (spec §"Pulling manifests", §"Checking if content exists", §"Pushing blobs", §"Pushing manifests").
+// (spec §"Pulling manifests", §"Checking if content exists", §"Pushing blobs", §"Pushing
+// manifests").
 #include <memory>
 #include <optional>
 #include <string>

@@ -87,9 +87,9 @@ Status Transport::ensure_pinged(http::Client& client) {
 }
 
 Expected<Transport::Token> Transport::fetch_token(http::Client& client,
-                                                   const auth::Challenge& challenge,
-                                                   const std::vector<std::string>& scopes,
-                                                   bool refresh) {
+                                                  const auth::Challenge& challenge,
+                                                  const std::vector<std::string>& scopes,
+                                                  bool refresh) {
   const std::string realm = challenge.param("realm");
   auto realm_parts = http::parse_url(realm);
   if (!realm_parts || (realm_parts->scheme != "https" && realm_parts->scheme != "http")) {
@@ -99,8 +99,9 @@ Expected<Transport::Token> Transport::fetch_token(http::Client& client,
   // A token realm over plain HTTP for an HTTPS registry would expose the credentials.
   if (!insecure_ && realm_parts->scheme != "https") {
     return make_error(ErrorKind::Auth,
-                      "the " + config_.role + " registry " + host_ + " sent an http:// token realm (" +
-                          realm + "); refusing to send credentials over plain HTTP",
+                      "the " + config_.role + " registry " + host_ +
+                          " sent an http:// token realm (" + realm +
+                          "); refusing to send credentials over plain HTTP",
                       "the registry is misconfigured; its token service must use https");
   }
   auto credential = credentials_(refresh);
@@ -110,7 +111,8 @@ Expected<Transport::Token> Transport::fetch_token(http::Client& client,
   std::string query;
   if (auto service = challenge.param("service"); !service.empty())
     query += "service=" + util::url_encode(service);
-  for (const auto& scope : scopes) query += (query.empty() ? "" : "&") + ("scope=" + util::url_encode(scope));
+  for (const auto& scope : scopes)
+    query += (query.empty() ? "" : "&") + ("scope=" + util::url_encode(scope));
   request.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + query;
   request.max_body = kMaxTokenBody;
   if (!credential->anonymous()) request.headers.set("Authorization", basic_header(*credential));
@@ -122,16 +124,16 @@ Expected<Transport::Token> Transport::fetch_token(http::Client& client,
     return e;
   }
   if (response->status == 401 || response->status == 403) {
-    return make_error(ErrorKind::Auth,
-                      "the " + config_.role + " registry's token service (" + realm_parts->host +
-                          ") refused " + (credential->anonymous() ? "anonymous access" : "the credentials") +
-                          " for " + util::join(scopes, " ") + " (HTTP " +
-                          std::to_string(response->status) + ")",
-                      credential->anonymous()
-                          ? "give credentials for " + host_ + " (--" + config_.role +
-                                "-username/--" + config_.role + "-password or --docker-config)"
-                          : "check the username/password for " + host_ +
-                                " and that it may pull/push this repository");
+    return make_error(
+        ErrorKind::Auth,
+        "the " + config_.role + " registry's token service (" + realm_parts->host + ") refused " +
+            (credential->anonymous() ? "anonymous access" : "the credentials") + " for " +
+            util::join(scopes, " ") + " (HTTP " + std::to_string(response->status) + ")",
+        credential->anonymous()
+            ? "give credentials for " + host_ + " (--" + config_.role + "-username/--" +
+                  config_.role + "-password or --docker-config)"
+            : "check the username/password for " + host_ +
+                  " and that it may pull/push this repository");
   }
   if (response->status != 200) {
     Error e = error_from_response("token request to " + realm_parts->host, *response);
@@ -184,10 +186,10 @@ Expected<std::string> Transport::authorization(http::Client& client,
 
 Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
                                              const std::string& authorization) {
-  std::string url = util::starts_with(call.target, "http://") ||
-                            util::starts_with(call.target, "https://")
-                        ? call.target
-                        : base_url() + call.target;
+  std::string url =
+      util::starts_with(call.target, "http://") || util::starts_with(call.target, "https://")
+          ? call.target
+          : base_url() + call.target;
   const std::string origin = base_url();
   for (int hop = 0;; ++hop) {
     http::Request request;
@@ -216,7 +218,8 @@ Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
     auto to = http::parse_url(next);
     if (!to || (from && from->scheme == "https" && to->scheme != "https")) {
       return make_error(ErrorKind::Registry, call.what + ": the " + config_.role + " registry " +
-                                                 host_ + " redirected to an insecure or invalid URL");
+                                                 host_ +
+                                                 " redirected to an insecure or invalid URL");
     }
     util::Log::get().debug(call.what + ": redirected to " + to->scheme + "://" + to->host);
     url = std::move(next);
@@ -239,8 +242,8 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
         {
           std::lock_guard lock(mutex_);
           tokens_.erase(scope_key(call.scopes));
-          auto fresh = auth::parse_www_authenticate(
-              response->headers.get("WWW-Authenticate").value_or(""));
+          auto fresh =
+              auth::parse_www_authenticate(response->headers.get("WWW-Authenticate").value_or(""));
           for (const auto& c : fresh)
             if (c.scheme == challenge_->scheme && !c.param("realm").empty()) {
               challenge_ = c;
@@ -265,10 +268,10 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
                   " attempts: " + e.message;
       return e;
     }
-    util::Log::get().info(call.what + ": " +
-                          (response ? "HTTP " + std::to_string(response->status)
-                                    : response.error().message) +
-                          ", retrying in " + util::format_duration(delay->count() / 1000.0));
+    util::Log::get().info(
+        call.what + ": " +
+        (response ? "HTTP " + std::to_string(response->status) : response.error().message) +
+        ", retrying in " + util::format_duration(delay->count() / 1000.0));
     if (!sleep_unless_cancelled(*delay, config_.cancel))
       return make_error(ErrorKind::Cancelled, "cancelled");
   }

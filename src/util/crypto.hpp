@@ -24,9 +24,9 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view data);
-std::string sha256_raw(std::string_view data);                              // 32 bytes
-std::string hmac_sha256(std::string_view key, std::string_view data);       // 32 raw bytes
-std::string to_hex(std::string_view raw);                                   // lower-case
+std::string sha256_raw(std::string_view data);                         // 32 bytes
+std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
+std::string to_hex(std::string_view raw);                              // lower-case
 std::string random_hex(std::size_t bytes);  // cryptographically random, 2*bytes hex chars
 
 }  // namespace ecrm::util

@@ -38,7 +38,9 @@ inline Error make_error(ErrorKind kind, std::string message, std::string hint = 
   return e;
 }
 
-inline int exit_code_for(const Error& e) { return e.kind == ErrorKind::Usage ? 2 : 1; }
+inline int exit_code_for(const Error& e) {
+  return e.kind == ErrorKind::Usage ? 2 : 1;
+}
 
 template <class T>
 class [[nodiscard]] Expected {

@@ -43,8 +43,8 @@ class Json {
   bool as_bool() const { return bool_; }
   std::int64_t as_int() const;  // Double truncated
   double as_double() const;
-  const std::string& as_string() const { return string_; }  // "" unless a string
-  const std::vector<Json>& items() const { return items_; }    // array elements
+  const std::string& as_string() const { return string_; }   // "" unless a string
+  const std::vector<Json>& items() const { return items_; }  // array elements
   const std::vector<Member>& members() const { return members_; }
 
   const Json* find(std::string_view key) const;  // object member or nullptr

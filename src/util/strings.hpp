@@ -21,9 +21,9 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // (upper-case hex), as SigV4 and query strings require.
 std::string url_encode(std::string_view text);
 std::string url_decode(std::string_view text);
-std::string format_bytes(std::uint64_t bytes);                    // "31.5 MiB", "512 B"
-std::string format_rate(std::uint64_t bytes, double seconds);     // "105.2 MiB/s"
-std::string format_duration(double seconds);                      // "1.42 s", "3 min 05 s"
+std::string format_bytes(std::uint64_t bytes);                 // "31.5 MiB", "512 B"
+std::string format_rate(std::uint64_t bytes, double seconds);  // "105.2 MiB/s"
+std::string format_duration(double seconds);                   // "1.42 s", "3 min 05 s"
 // Parses a whole decimal number; false on anything else (sign, spaces, overflow).
 bool parse_uint(std::string_view text, std::uint64_t& out);
 

@@ -13,7 +13,8 @@ TEST_CASE("resolve_url follows RFC 3986 section 5.2", "[url]") {
   const Case cases[] = {
       {"https://other.example/u/1", "https://other.example/u/1"},
       {"//cdn.example/blob", "https://cdn.example/blob"},
-      {"/v2/app/blobs/uploads/abc?_state=z", "https://reg.example:5000/v2/app/blobs/uploads/abc?_state=z"},
+      {"/v2/app/blobs/uploads/abc?_state=z",
+       "https://reg.example:5000/v2/app/blobs/uploads/abc?_state=z"},
       {"abc?_state=z", "https://reg.example:5000/v2/app/blobs/uploads/abc?_state=z"},
       {"../manifests/x", "https://reg.example:5000/v2/app/blobs/manifests/x"},
       {"/a/./b/../c", "https://reg.example:5000/a/c"},

@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "mirror/pipe.hpp"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <thread>
-
-#include "mirror/pipe.hpp"
 
 using ecrm::mirror::BytePipe;
 

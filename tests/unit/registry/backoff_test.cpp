@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "registry/backoff.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ecrm::registry;
 using std::chrono::milliseconds;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "registry/errors.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ecrm;
 
@@ -35,7 +35,8 @@ TEST_CASE("error_from_response types registry errors by status and spec code", "
   CHECK(e.message.find("slow down") != std::string::npos);
 
   r.status = 404;
-  r.body = R"({"errors":[{"code":"NAME_UNKNOWN","message":"The repository with name 'x' does not exist"}]})";
+  r.body =
+      R"({"errors":[{"code":"NAME_UNKNOWN","message":"The repository with name 'x' does not exist"}]})";
   e = registry::error_from_response("POST blob upload", r);
   CHECK(e.kind == ErrorKind::NotFound);
   CHECK(e.hint.find("--create-repository") != std::string::npos);
