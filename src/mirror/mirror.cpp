@@ -74,6 +74,19 @@ std::string hex_of(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
 }
 
+// The digest a destination tag resolves to, "" when the tag does not exist. The spec makes
+// Docker-Content-Digest optional on HEAD; without it the manifest must be read and hashed.
+Expected<std::string> tag_digest(registry::Repository& repository, http::Client& client,
+                                 const std::string& tag) {
+  auto head = repository.head_manifest(client, tag);
+  if (!head) return head.error();
+  if (!*head) return std::string();
+  if (!(*head)->digest.empty()) return (*head)->digest;
+  auto data = repository.get_manifest(client, tag);
+  if (!data) return data.error();
+  return data->digest;
+}
+
 }  // namespace
 
 Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Repository& destination,
@@ -146,15 +159,15 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   std::vector<std::string> stale;
   bool content_present = false;
   for (const auto& tag : result.tags) {
-    auto existing = destination.head_manifest(client, tag);
+    auto existing = tag_digest(destination, client, tag);
     if (!existing) return existing.error();
-    if (*existing && (*existing)->digest == result.mirrored_digest) {
+    if (*existing == result.mirrored_digest) {
       content_present = true;
       log.info("destination tag " + tag + " already points at " + result.mirrored_digest);
     } else {
       stale.push_back(tag);
       log.info("destination tag " + tag +
-               (*existing ? " points at " + (*existing)->digest : std::string(" does not exist")));
+               (existing->empty() ? std::string(" does not exist") : " points at " + *existing));
     }
   }
   if (stale.empty() && !request.force) {
@@ -222,12 +235,12 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
 
   // 5. Check what a puller will see.
   for (const auto& tag : result.tags) {
-    auto check = destination.head_manifest(client, tag);
+    auto check = tag_digest(destination, client, tag);
     if (!check) return check.error();
-    if (!*check || (*check)->digest != result.mirrored_digest) {
+    if (*check != result.mirrored_digest) {
       return make_error(ErrorKind::Registry,
                         "after pushing, " + destination.display() + ":" + tag + " resolves to " +
-                            (*check ? (*check)->digest : std::string("nothing")) + ", not " +
+                            (check->empty() ? std::string("nothing") : *check) + ", not " +
                             result.mirrored_digest,
                         "another process may be writing the same tag; re-run");
     }
