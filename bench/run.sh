@@ -205,7 +205,10 @@ print_report() {
   printf 'ecr-mirror: %s (%s)\n' "$("$ECRM" --version 2>&1 | head -n 1)" "$ECRM"
   printf 'skopeo:     %s\n' "$(skopeo --version 2>&1 | head -n 1)"
   printf 'registry:   %s (filesystem storage, log level warn)\n' "$(docker-registry --version 2>&1 | head -n 1)"
-  printf 'nproc:      %s   rounds: %s   kernel: %s\n\n' "$(nproc)" "$ROUNDS" "$(uname -r)"
+  printf 'nproc:      %s   rounds: %s   kernel: %s\n' "$(nproc)" "$ROUNDS" "$(uname -r)"
+  # Other work on the machine slows both tools; a load well above nproc makes absolute numbers
+  # meaningless (ratios suffer less, the tools alternating).
+  printf 'load avg:   %s at start, %s at end (1/5/15 min)\n\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
   local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s\n'
   # shellcheck disable=SC2059  # the format is the constant above
@@ -295,6 +298,7 @@ print_targets() {
 
 main() {
   local started=$SECONDS need avail img round c
+  LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
   check_tools
   bench_init
   RESULTS="$BENCH_TMP/results.tsv"

@@ -141,6 +141,31 @@ class Inputs {
   const EnvLookup& env_;
 };
 
+// "a,,b" is a typo the user should hear about; a trailing comma or the newline a YAML block
+// scalar ends with is not.
+Status no_empty_items(const Raw& raw) {
+  std::vector<std::string> items;
+  std::string current;
+  for (char c : raw.value) {
+    if (c == ',' || c == '\n') {
+      items.push_back(util::trim(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  items.push_back(util::trim(current));
+  while (!items.empty() && items.back().empty()) items.pop_back();
+  while (!items.empty() && items.front().empty()) items.erase(items.begin());
+  for (const auto& item : items) {
+    if (item.empty()) {
+      return usage(raw.origin + " " + in_quotes(raw.value) + " has an empty item",
+                   "Remove the doubled separator: items are separated by one comma or newline.");
+    }
+  }
+  return {};
+}
+
 Status read_int(const Inputs& in, const char* name, int low, int high, int& out) {
   auto raw = in.value(name);
   if (!raw) return {};
@@ -185,14 +210,15 @@ Status read_mirror(const Inputs& in, Options& o) {
 
   o.tag_templates = mirror::kDefaultTagTemplates;
   if (auto tags = in.value("tags")) {
+    if (auto st = no_empty_items(*tags); !st) return st;
     o.tag_templates = util::split_list(tags->value);
     if (o.tag_templates.empty()) {
       return usage(tags->origin + " " + in_quotes(tags->value) + " names no tag template",
                    "Give templates separated by commas or newlines, e.g. {tag},{tag}-{digest12}.");
     }
-    auto valid = mirror::validate_tag_templates(o.tag_templates, !o.source.tag.empty());
+    auto valid = mirror::validate_tag_templates(o.tag_templates, o.source.tag);
     if (!valid) return from(*tags, valid.error());
-  } else if (!mirror::validate_tag_templates(o.tag_templates, !o.source.tag.empty())) {
+  } else if (!mirror::validate_tag_templates(o.tag_templates, o.source.tag)) {
     // The default templates use {tag}, which a digest-only source cannot fill.
     return usage("the default --tags " + util::join(o.tag_templates, ",") + " need a tag, but " +
                      source->origin + " " + in_quotes(source->value) + " has none",
@@ -202,6 +228,7 @@ Status read_mirror(const Inputs& in, Options& o) {
 
   if (auto platforms = in.value("platforms");
       platforms && !util::iequals(platforms->value, "all")) {
+    if (auto st = no_empty_items(*platforms); !st) return st;
     auto items = util::split_list(platforms->value);
     if (items.empty()) {
       return usage(platforms->origin + " " + in_quotes(platforms->value) + " names no platform",
@@ -217,6 +244,7 @@ Status read_mirror(const Inputs& in, Options& o) {
   }
 
   if (auto insecure = in.value("insecure-registries")) {
+    if (auto st = no_empty_items(*insecure); !st) return st;
     for (const auto& item : util::split_list(insecure->value)) {
       if (item.find("://") != std::string::npos) {
         return usage(insecure->origin + " entry " + in_quotes(item) + " contains a URL scheme",
@@ -460,6 +488,15 @@ Expected<Parsed> parse(int argc, const char* const* argv, const EnvLookup& env) 
                               {"destination-password", &o.destination_password}}) {
     if (auto raw = in.value(name, std::string_view(name).ends_with("username")))
       *target = raw->value;
+  }
+  // RFC 7617 §2: a Basic user-id cannot contain ':' (the registry would split it there and
+  // treat the rest as part of the password).
+  for (auto [name, value] : {std::pair{"source-username", &o.source_username},
+                             {"destination-username", &o.destination_username}}) {
+    if (value->find(':') != std::string::npos)
+      return usage(std::string("--") + name + " " + in_quotes(*value) + " contains ':'",
+                   "A registry username cannot contain ':' (RFC 7617); check that the username "
+                   "and password were not given together.");
   }
   if (auto st = read_docker_config(in, env, o); !st) return st.error();
   if (auto st = read_output_file(in, env, o); !st) return st.error();

@@ -164,7 +164,9 @@ std::string why_invalid_tag(std::string_view tag) {
 
 }  // namespace
 
-Status validate_tag_templates(const std::vector<std::string>& templates, bool source_has_tag) {
+Status validate_tag_templates(const std::vector<std::string>& templates,
+                              std::string_view source_tag) {
+  const bool source_has_tag = !source_tag.empty();
   if (templates.empty()) {
     return make_error(ErrorKind::Usage, "no destination tag templates were given",
                       "give at least one, e.g. '{tag}' or '{tag}-{digest12}'");
@@ -174,6 +176,13 @@ Status validate_tag_templates(const std::vector<std::string>& templates, bool so
     if (!segments) return segments.error();
     if (!source_has_tag && uses(*segments, Part::Tag)) return needs_tag_error(tmpl);
     if (auto status = check_can_be_valid(tmpl, *segments); !status) return status;
+    // The source tag is known now and a digest is always 64 hex, so the rendered length and
+    // characters can be checked before any request (a 126-character prefix plus {tag}).
+    if (source_has_tag || !uses(*segments, Part::Tag)) {
+      auto rendered =
+          render_tag(tmpl, TagContext{std::string(source_tag), std::string(kDigestHexLength, '0')});
+      if (!rendered) return rendered.error();
+    }
   }
   return {};
 }

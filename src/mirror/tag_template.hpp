@@ -16,9 +16,10 @@ struct TagContext {
 inline const std::vector<std::string> kDefaultTagTemplates = {"{tag}", "{tag}-{digest12}"};
 
 // Checks templates before any network work: unknown placeholder, unbalanced brace, a template
-// that needs {tag} while the source has none, or text that can never be a valid tag → Usage error
-// naming the template and the fix.
-Status validate_tag_templates(const std::vector<std::string>& templates, bool source_has_tag);
+// that needs {tag} while the source has none (source_tag empty), or a result that cannot be a
+// valid tag with this source tag (too long, bad characters) → Usage error naming the template.
+Status validate_tag_templates(const std::vector<std::string>& templates,
+                              std::string_view source_tag);
 
 // Placeholders: {tag}, {digest} (64 hex), {digest12} (first 12 hex). The result must be a valid
 // tag ([\w][\w.-]{0,127}); otherwise a Usage error.

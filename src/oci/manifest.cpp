@@ -159,7 +159,19 @@ Expected<std::vector<Descriptor>> parse_descriptor_list(const Json& object, std:
 Expected<std::string> resolve_media_type(const Json& root, std::string_view content_type) {
   std::string from_header = bare_media_type(content_type);
   if (is_schema1_media_type(from_header)) return schema1_error();
-  if (is_known_media_type(from_header)) return from_header;
+  if (is_known_media_type(from_header)) {
+    // OCI image-spec (manifest.md, image-index.md): when present, mediaType must match the
+    // Content-Type the manifest is served with; a mismatch means the registry or the pusher lied.
+    if (const Json* field = root.find("mediaType");
+        field != nullptr && field->is_string() &&
+        bare_media_type(field->as_string()) != from_header) {
+      return integrity("the registry serves it as " + quoted(from_header) +
+                           " but its mediaType field says " + quoted(field->as_string()),
+                       "the manifest was pushed with the wrong Content-Type; re-push the source "
+                       "image with a current docker/buildx/skopeo");
+    }
+    return from_header;
+  }
   if (const Json* field = root.find("mediaType"); field != nullptr) {
     if (!field->is_string()) return integrity("mediaType must be a string");
     std::string from_body = bare_media_type(field->as_string());

@@ -16,6 +16,7 @@
 # Nothing outside the cache dir, /run/ecr-mirror-test and the suite's temp dir is touched: podman
 # gets its own containers.conf, storage.conf and registries.conf.
 # shellcheck disable=SC2154 # SRC_*/DST_*/BASIC_*/ECRP_* are exported by registry_start
+# shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$HERE/../.." && pwd)"
@@ -113,8 +114,8 @@ run_action() {
   : >"$RUN_SUMMARY"
 
   local -A env=()
-  local name required has_default default
-  while IFS=$'\t' read -r name required has_default default; do
+  local name default
+  while IFS=$'\t' read -r name _ _ default; do
     env["INPUT_${name^^}"]="$default"
   done < <(action_inputs "$ACTION_YML")
   local pair

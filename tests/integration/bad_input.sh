@@ -57,24 +57,25 @@ CASE_TIMEOUT=3 # seconds before a case that went to the network is killed (it mu
 failures=()
 total=0
 passed=0
+slowest_ms=0
+slowest_case=""
+covered="" # every case's arguments and environment, for the coverage check at the end
 
 # The process environment of every case: nothing from the caller but PATH (and sanitizer
-# settings), a private HOME, Actions-style outputs and secrets, and AWS endpoints that record.
-base_env() {
-  local var
-  for var in PATH ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS; do
-    [[ -n "${!var:-}" ]] && printf '%s\n' "$var=${!var}"
-  done
-  printf '%s\n' "HOME=$TEST_TMP/home" \
-    "GITHUB_OUTPUT=$CASE_DIR/github_output" "GITHUB_STEP_SUMMARY=$CASE_DIR/step_summary" \
-    "INPUT_SOURCE-USERNAME=bad-input-bot" "INPUT_SOURCE-PASSWORD=$SOURCE_PASSWORD" \
-    "INPUT_DESTINATION-USERNAME=bad-input-bot" "INPUT_DESTINATION-PASSWORD=$DESTINATION_PASSWORD" \
-    "ACTIONS_ID_TOKEN_REQUEST_URL=http://$AWS_REC_ADDR/oidc" \
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$OIDC_REQUEST_TOKEN" \
-    "AWS_ENDPOINT_URL_STS=http://$AWS_REC_ADDR" "AWS_ENDPOINT_URL_ECR=http://$AWS_REC_ADDR" \
-    "AWS_ENDPOINT_URL_ECR_PUBLIC=http://$AWS_REC_ADDR" "AWS_EC2_METADATA_DISABLED=true" \
-    "AWS_CONFIG_FILE=$TEST_TMP/home/aws-config" "AWS_SHARED_CREDENTIALS_FILE=$TEST_TMP/home/aws-creds"
-}
+# settings), a private HOME, Actions-style secrets, and AWS endpoints that record. run_case adds
+# GITHUB_OUTPUT and GITHUB_STEP_SUMMARY.
+BASE_ENV=()
+for var in PATH ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS; do
+  [[ -n "${!var:-}" ]] && BASE_ENV+=("$var=${!var}")
+done
+BASE_ENV+=("HOME=$TEST_TMP/home"
+  "INPUT_SOURCE-USERNAME=bad-input-bot" "INPUT_SOURCE-PASSWORD=$SOURCE_PASSWORD"
+  "INPUT_DESTINATION-USERNAME=bad-input-bot" "INPUT_DESTINATION-PASSWORD=$DESTINATION_PASSWORD"
+  "ACTIONS_ID_TOKEN_REQUEST_URL=http://$AWS_REC_ADDR/oidc"
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$OIDC_REQUEST_TOKEN"
+  "AWS_ENDPOINT_URL_STS=http://$AWS_REC_ADDR" "AWS_ENDPOINT_URL_ECR=http://$AWS_REC_ADDR"
+  "AWS_ENDPOINT_URL_ECR_PUBLIC=http://$AWS_REC_ADDR" "AWS_EC2_METADATA_DISABLED=true"
+  "AWS_CONFIG_FILE=$TEST_TMP/home/aws-config" "AWS_SHARED_CREDENTIALS_FILE=$TEST_TMP/home/aws-creds")
 
 # run_case MODE: runs ecr-mirror with CASE_ENV and CASE_ARGS (MODE plain or actions), sets
 # CASE_RC and appends to CASE_PROBLEMS what is wrong with the result.
@@ -83,8 +84,8 @@ run_case() {
   mkdir -p "$dir"
   : >"$CASE_DIR/github_output"
   rm -f "$CASE_DIR/step_summary"
-  local env_list=()
-  mapfile -t env_list < <(base_env)
+  local env_list=("${BASE_ENV[@]}" "GITHUB_OUTPUT=$CASE_DIR/github_output"
+    "GITHUB_STEP_SUMMARY=$CASE_DIR/step_summary")
   [[ "$mode" == actions ]] && env_list+=(GITHUB_ACTIONS=true)
   env_list+=("${CASE_ENV[@]}")
   local lines_before t0 rc=0
@@ -98,6 +99,7 @@ run_case() {
   out="$(cat "$dir/stdout" "$dir/stderr")"
   local problems=()
   [[ "$rc" == 2 ]] || problems+=("exit $rc, expected 2")
+  ((rc == 2 && ms > slowest_ms)) && slowest_ms="$ms" slowest_case="$CASE_NAME/$mode"
   ((ms < 1000)) || problems+=("took $ms ms (must fail before any network work, in < 1 s)")
   [[ "$(listener_lines)" == "$lines_before" ]] ||
     problems+=("made network connections: $(tail -n +$((lines_before + 1)) <(cat "$SRC_REC_LOG" "$DST_REC_LOG" "$AWS_REC_LOG") | head -n 3 | tr '\n' ' ')")
@@ -161,6 +163,8 @@ _bad_case() {
   [[ "$defaults" == with-defaults ]] && CASE_ARGS=(--source "$S" --destination "$D")
   CASE_ARGS+=("$@")
   CASE_DIR="$TEST_TMP/case-$name"
+  CASE_NAME="$name"
+  covered+=" ${CASE_ARGS[*]} ${CASE_ENV[*]}"
   mkdir -p "$CASE_DIR"
   total=$((total + 1))
   run_case plain
@@ -246,8 +250,8 @@ bad insecure-path               -n "$SH/v2" -- --insecure-registries "$DH,$SH/v2
 bad insecure-space              -n 'my host' -- --insecure-registries 'my host'
 bad insecure-bad-port           -n 'localhost:70000' -- --insecure-registries 'localhost:70000'
 # Registry credentials: a Basic user-id cannot contain ':' (RFC 7617 §2); a flag needs its value.
-bad source-username-colon       -n '--source-username' -- --source-username 'bot:team' --source-password x
-bad destination-username-colon  -n '--destination-username' -- --destination-username 'bot:team' --destination-password x
+bad source-username-colon       -n '--source-username' -- --source-username 'bot:team' --source-password pw-unused-1234
+bad destination-username-colon  -n '--destination-username' -- --destination-username 'bot:team' --destination-password pw-unused-5678
 bad source-password-no-value    -n '--source-password' -- --source-password
 bad destination-password-no-value -n '--destination-password' -- --destination-password --dry-run
 # Docker config (root reads anything, so "unreadable" is a directory or a missing file).
@@ -302,7 +306,13 @@ bad stray-positional            -n '"extra"' -- extra
 bad option-missing-value        -n '--tags' -- --tags
 bad option-given-twice          -n '--concurrency' -- --concurrency 2 --concurrency 3
 
-log "bad input: $total cases, $passed passed"
+# Every option the program offers has at least one case, by flag or by INPUT_ variable.
+while read -r option; do
+  [[ "$covered" == *" --$option"* || "$covered" == *"INPUT_${option^^}="* ]] ||
+    failures+=("no case covers --$option (add one to the table)")
+done < <("$ECRM_BIN" --help | grep -oE '^  --[a-z0-9-]+' | sed 's/^  --//' | grep -vxE 'help|version')
+
+log "slowest case that exited 2: $slowest_case, $slowest_ms ms"
 printf 'bad input: %d cases, %d passed\n' "$total" "$passed"
 if ((${#failures[@]})); then
   RUN_STDERR=""

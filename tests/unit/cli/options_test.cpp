@@ -464,3 +464,29 @@ TEST_CASE("process_env maps empty values to unset", "[options]") {
   ::unsetenv("ECRM_OPTIONS_TEST_SET");
   ::unsetenv("ECRM_OPTIONS_TEST_EMPTY");
 }
+
+TEST_CASE("a doubled separator in a list is an error, a trailing one is not", "[options]") {
+  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--platforms", "linux/amd64,,linux/arm64"},
+           {"--tags", "{tag}, ,extra"},
+           {"--insecure-registries", "a:5000,\n,b:5000"}}) {
+    auto parsed = run(with_required({option, value}));
+    INFO(option << " " << value);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().kind == ecrm::ErrorKind::Usage);
+    CHECK(parsed.error().message.find("empty item") != std::string::npos);
+  }
+  auto trailing = run(with_required({"--platforms", "linux/amd64,linux/arm64\n"}));
+  REQUIRE(trailing.ok());
+  CHECK(trailing->options.platforms.size() == 2);
+}
+
+TEST_CASE("a Basic username with ':' is refused without echoing the password", "[options]") {
+  auto parsed =
+      run(with_required({"--source-username", "bot:team", "--source-password", "s3cr3t"}));
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().kind == ecrm::ErrorKind::Usage);
+  CHECK(parsed.error().message.find("bot:team") != std::string::npos);
+  CHECK(parsed.error().message.find("s3cr3t") == std::string::npos);
+  CHECK(parsed.error().hint.find("s3cr3t") == std::string::npos);
+}

@@ -34,7 +34,7 @@ TEST_CASE("default templates render the tag and tag-digest12", "[tag_template]")
   REQUIRE(tags.ok());
   // Immutable (digest-bearing) tags first, the rolling tag last.
   CHECK(*tags == std::vector<std::string>{"noble-3dcb059253b2", "noble"});
-  CHECK(validate_tag_templates(kDefaultTagTemplates, true).ok());
+  CHECK(validate_tag_templates(kDefaultTagTemplates, "noble").ok());
 }
 
 TEST_CASE("render_tag substitutes each placeholder", "[tag_template]") {
@@ -79,7 +79,7 @@ TEST_CASE("malformed templates are Usage errors naming the template", "[tag_temp
   };
   for (const auto& c : cases) {
     INFO("template: " << c.tmpl);
-    auto status = validate_tag_templates({"{tag}", c.tmpl}, true);
+    auto status = validate_tag_templates({"{tag}", c.tmpl}, "noble");
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().kind == ErrorKind::Usage);
     CHECK_THAT(status.error().message, Catch::Contains("'" + c.tmpl + "'"));
@@ -94,13 +94,13 @@ TEST_CASE("malformed templates are Usage errors naming the template", "[tag_temp
 }
 
 TEST_CASE("templates needing {tag} fail when the source has no tag", "[tag_template]") {
-  auto status = validate_tag_templates(kDefaultTagTemplates, false);
+  auto status = validate_tag_templates(kDefaultTagTemplates, "");
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().kind == ErrorKind::Usage);
   CHECK_THAT(status.error().message, Catch::Contains("'{tag}'"));
   CHECK_THAT(status.error().message, Catch::Contains("digest only"));
 
-  CHECK(validate_tag_templates({"stable-{digest12}", "{digest}", "pinned"}, false).ok());
+  CHECK(validate_tag_templates({"stable-{digest12}", "{digest}", "pinned"}, "").ok());
 
   auto rendered = render_tag("{tag}-{digest12}", by_digest());
   REQUIRE_FALSE(rendered.ok());
@@ -112,7 +112,7 @@ TEST_CASE("templates needing {tag} fail when the source has no tag", "[tag_templ
 }
 
 TEST_CASE("an empty template list is rejected by validation", "[tag_template]") {
-  auto status = validate_tag_templates({}, true);
+  auto status = validate_tag_templates({}, "noble");
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().kind == ErrorKind::Usage);
   auto none = render_tags({}, noble());
@@ -133,8 +133,9 @@ TEST_CASE("rendered results that are not valid tags are errors", "[tag_template]
   CHECK_THAT(too_long.error().message, Catch::Contains("'{tag}-{digest}'"));
   CHECK_THAT(too_long.error().message, Catch::Contains("129 characters"));
 
-  // A template that validates (the tag is unknown then) can still render too long.
-  CHECK(validate_tag_templates({"{tag}-{digest}"}, true).ok());
+  // Validation renders with the real tag, so the same combination is caught up front.
+  CHECK_FALSE(validate_tag_templates({"{tag}-{digest}"}, tag63 + "t").ok());
+  CHECK(validate_tag_templates({"{tag}-{digest}"}, tag63).ok());
 
   // Context values the template cannot control: a tag with a bad character.
   auto bad_char = render_tag("x-{tag}", TagContext{"a/b", kDigestHex});
@@ -173,4 +174,16 @@ TEST_CASE("render_tags orders immutable first and drops duplicates", "[tag_templ
   auto bad = render_tags({"{tag}", "{sha}"}, noble());
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("{sha}"));
+}
+
+TEST_CASE("validation renders with the real source tag, so length errors come before any request",
+          "[tag_template]") {
+  const std::string tag120(120, 'a');
+  auto status = validate_tag_templates({"{tag}-{digest12}"}, tag120);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.error().kind == ecrm::ErrorKind::Usage);
+  CHECK(validate_tag_templates({"{tag}"}, tag120).ok());
+  const std::string prefix126(126, 'x');
+  CHECK_FALSE(validate_tag_templates({prefix126 + "{tag}"}, "1.0").ok());
+  CHECK(validate_tag_templates({prefix126 + "{tag}"}, "1").ok());
 }

@@ -297,8 +297,13 @@ TEST_CASE("malformed manifests are Integrity errors naming the field", "[manifes
     CHECK(error.kind == ErrorKind::Integrity);
     CHECK(contains(error.message, c.expected));
   }
-  // The Content-Type decides the kind: an image body served as an index lacks "manifests".
-  CHECK(contains(parse_error(kDockerManifest, media::kOciIndex).message, "manifests is missing"));
+  // A body whose mediaType contradicts the Content-Type it is served with names both.
+  {
+    auto mismatch = parse_error(kDockerManifest, media::kOciIndex);
+    CHECK(contains(mismatch.message, std::string(media::kOciIndex)));
+    CHECK(contains(mismatch.message, std::string(media::kDockerManifest)));
+    CHECK_FALSE(mismatch.hint.empty());
+  }
 }
 
 TEST_CASE("messages quote at most a short piece of the manifest", "[manifest]") {

@@ -1,0 +1,207 @@
+# shellcheck shell=bash
+# Checks shared by the tests/integration/aws_*.sh suites, on top of registry.sh and aws_env.sh:
+# which AWS calls a run made, that no secret was printed, that secrets were masked in time, and
+# registries that take ECR's credentials.
+#
+#   run_aws LABEL ARGS...        run_mirror; on failure fail() shows all that was printed
+#   aws_mark                     later calls below see only what happened after the mark
+#   aws_since JQ / aws_count JQ  request-log entries since the mark (no /_control entries)
+#   aws_calls                    "service.Action,..." since the mark, in order (OIDC is oidc.token)
+#   new_issued KIND              values aws_server.py issued since the mark (see aws_env.sh)
+#   assert_no_secret_printed [EXTRA...]   nothing but ::add-mask:: lines may carry a secret
+#   assert_masked_early WHAT SECRET...    masked before the first ordinary line
+#   assert_masked WHAT SECRET...          masked at all
+#   assert_run_masking           the run's OIDC, STS and ECR secrets masked (the first three early)
+#   bearer_tokens_masked         how many registry bearer tokens were masked
+#   registry_start_aws_basic NAME PASSWORD        Basic-auth registry whose only user is AWS
+#   registry_start_token_expiring NAME SECONDS    token-auth registry with short-lived tokens
+
+# shellcheck source-path=SCRIPTDIR source=registry.sh
+source "$(dirname "${BASH_SOURCE[0]}")/registry.sh"
+# shellcheck source-path=SCRIPTDIR source=aws_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/aws_env.sh"
+
+AWS_MARK=0
+RUN_RAW_STDERR=""
+
+RUN_PRINTED=""
+
+# run_aws LABEL ARGS...: run_mirror, then RUN_PRINTED names what the program printed on stdout
+# and stderr but the ::add-mask:: lines. RUN_STDERR is pointed at it too, for fail() to show it
+# (under GITHUB_ACTIONS=true ecr-mirror prints everything on stdout); RUN_RAW_STDERR keeps the
+# real stderr.
+run_aws() {
+  local label="$1"
+  run_mirror "$@"
+  RUN_RAW_STDERR="$RUN_STDERR"
+  RUN_PRINTED="$TEST_TMP/$label.printed"
+  grep -hv '^::add-mask::' "$RUN_STDOUT" "$RUN_RAW_STDERR" >"$RUN_PRINTED" || true
+  RUN_STDERR="$RUN_PRINTED"
+}
+
+aws_mark() {
+  AWS_MARK="$(wc -l <"$AWS_SERVER_LOG")"
+  issued_json >"$TEST_TMP/issued-before.json"
+}
+
+issued_json() { curl -sS --max-time 10 "$AWS_SERVER_URL/_issued"; }
+
+aws_since() {
+  tail -n "+$((AWS_MARK + 1))" "$AWS_SERVER_LOG" | jq -c "select(.service != \"control\") | $1"
+}
+
+aws_count() { aws_since "select($1)" | wc -l; }
+
+aws_calls() { aws_since '.service + "." + (.action // "token")' | jq -r . | paste -sd, -; }
+
+new_issued() {
+  issued_json | jq -r --arg k "$1" --slurpfile before "$TEST_TMP/issued-before.json" \
+    '.[$k] - $before[0][$k] | .[]'
+}
+
+# Every secret aws_server.py issued or accepted (its secrets file) and each EXTRA, searched in the
+# last run's stdout, stderr, outputs and step summary once the ::add-mask:: lines are set aside:
+# those lines are how the runner learns what to mask, so they must carry the secret.
+assert_no_secret_printed() {
+  local file filtered extra
+  for file in "$RUN_STDOUT" "$RUN_RAW_STDERR" "$RUN_STDERR" "$RUN_OUT" "${GITHUB_STEP_SUMMARY:-}"; do
+    [[ -n "$file" && -f "$file" ]] || continue
+    filtered="$file.unmasked"
+    grep -v '^::add-mask::' "$file" >"$filtered" || true
+    aws_server_assert_no_secrets "$filtered"
+    for extra in "$@"; do
+      [[ -n "$extra" ]] || continue
+      assert_file_not_contains "$filtered" "$extra" "$(basename "$file") (a registry password)"
+    done
+  done
+}
+
+_mask_line() { grep -nxF -- "::add-mask::$1" "$RUN_STDOUT" | head -n 1 | cut -d: -f1; }
+
+# The first line that is neither ::add-mask:: nor a retry notice: a notice that STS is being
+# retried is printed before the credentials it will return exist.
+_first_plain_line() {
+  local n
+  n="$(grep -nvE '^(::add-mask::|Retrying )' "$RUN_STDOUT" | head -n 1 | cut -d: -f1)"
+  printf '%s' "${n:-999999}"
+}
+
+assert_masked_early() {
+  local what="$1" secret line first
+  shift
+  first="$(_first_plain_line)"
+  for secret in "$@"; do
+    line="$(_mask_line "$secret")"
+    [[ -n "$line" ]] || fail "$what was never masked with ::add-mask::"
+    ((line < first)) ||
+      fail "$what is masked on line $line, after the first ordinary line ($first): $(sed -n "${first}p" "$RUN_STDOUT")"
+  done
+}
+
+assert_masked() {
+  local what="$1" secret
+  shift
+  for secret in "$@"; do
+    [[ -n "$(_mask_line "$secret")" ]] || fail "$what was never masked with ::add-mask::"
+  done
+}
+
+# The OIDC request token, the OIDC token and the STS credentials are in hand before ecr-mirror
+# prints its first line, so they are masked before it; ECR passwords arrive later.
+assert_run_masking() {
+  local -a oidc secrets sessions passwords tokens
+  mapfile -t oidc < <(new_issued oidc_tokens)
+  mapfile -t secrets < <(new_issued secret_access_keys)
+  mapfile -t sessions < <(new_issued session_tokens)
+  mapfile -t passwords < <(new_issued ecr_passwords)
+  mapfile -t tokens < <(new_issued ecr_authorization_tokens)
+  if [[ -n "${ACTIONS_ID_TOKEN_REQUEST_TOKEN:-}" ]]; then
+    assert_masked_early "the OIDC request token" "$ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+  fi
+  assert_masked_early "the OIDC token" "${oidc[@]}"
+  assert_masked_early "the STS secret access key" "${secrets[@]}"
+  assert_masked_early "the STS session token" "${sessions[@]}"
+  assert_masked "the ECR password" "${passwords[@]}"
+  assert_masked "the ECR authorization token" "${tokens[@]}"
+}
+
+bearer_tokens_masked() {
+  sed -n 's/^::add-mask:://p' "$RUN_STDOUT" | "$PY" -c '
+import sys, jwt
+n = 0
+for line in sys.stdin:
+    try:
+        claims = jwt.decode(line.strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        continue
+    n += claims.get("iss") == "ecrm-test-issuer"
+print(n)'
+}
+
+# _registry_serve NAME DIR MODE: registry.sh's start loop for a DIR whose auth files are ready.
+_registry_serve() {
+  local name="$1" dir="$2" mode="$3" port
+  for _ in 1 2 3 4 5; do
+    port="$(free_port)"
+    _registry_write_config "$dir" "$port" "$mode" "$name"
+    : >"$dir/registry.out"
+    : >"$dir/registry.err"
+    start_bg "$dir/registry" docker-registry serve "$dir/config.yml"
+    if wait_until 10 _registry_answers "127.0.0.1:$port"; then
+      _registry_set "$name" ADDR "127.0.0.1:$port"
+      _registry_set "$name" LOG "$dir/registry.out"
+      _registry_set "$name" DIR "$dir"
+      _registry_set "$name" MARK 0
+      log "registry $name ($mode) on 127.0.0.1:$port"
+      return 0
+    fi
+    stop_pgid "$BG_PGID"
+    grep -q 'address already in use' "$dir/registry.err" ||
+      fail "registry $name did not answer on 127.0.0.1:$port: $(tail -n 5 "$dir/registry.err")"
+  done
+  fail "registry $name: no free port after 5 attempts"
+}
+
+# A private ECR registry takes "AWS" and the GetAuthorizationToken password as Basic credentials
+# on every request. distribution reads its htpasswd once and keeps one password per user, so the
+# password is fixed: start aws_server.py with --ecr-passwords PASSWORD. Exports NAME_ADDR,
+# NAME_LOG, NAME_DIR and NAME_CREDS=AWS:PASSWORD.
+registry_start_aws_basic() {
+  local name="$1" password="$2" dir
+  dir="$TEST_TMP/registry-${name,,}"
+  mkdir -p "$dir/data"
+  htpasswd -Bbn AWS "$password" >"$dir/htpasswd" 2>/dev/null || fail "htpasswd failed"
+  _registry_set "$name" USER AWS
+  _registry_set "$name" CREDS "AWS:$password"
+  _registry_serve "$name" "$dir" basic
+}
+
+# registry_start NAME token, with bearer tokens that live SECONDS (registry.sh's token server
+# default is 300 s): a run then fetches bearer tokens, and so presents its registry credentials,
+# all along. Exports what registry_start exports for token mode.
+registry_start_token_expiring() {
+  local name="$1" seconds="$2" dir service addr
+  dir="$TEST_TMP/registry-${name,,}"
+  service="ecrm-test-${name,,}"
+  mkdir -p "$dir/data"
+  # A user of its own, as registry_start makes, for the test's checks (skopeo --creds).
+  local user="${name,,}-user" pass
+  pass="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  printf '%s:%s\n' "$user" "$pass" >"$dir/users"
+  _registry_set "$name" USER "$user"
+  _registry_set "$name" PASS "$pass"
+  _registry_set "$name" CREDS "$user:$pass"
+  start_bg "$dir/token-server" "$PY" "$ECRM_LIB_DIR/token_server.py" --port 0 \
+    --port-file "$dir/token.port" --issuer ecrm-test-issuer --service "$service" \
+    --cert-out "$dir/token-root.pem" --users-file "$dir/users" --log "$dir/token.log" \
+    --expires-in "$seconds" --max-seconds "$ECRM_SERVER_LIFETIME"
+  wait_until 10 test -s "$dir/token.port" || fail "token server for $name did not start: $(cat "$dir/token-server.err")"
+  addr="127.0.0.1:$(cat "$dir/token.port")"
+  wait_until 10 curl -sf --max-time 1 -o /dev/null "http://$addr/healthz" ||
+    fail "token server for $name does not answer on $addr"
+  _registry_set "$name" TOKEN_ADDR "$addr"
+  _registry_set "$name" TOKEN_LOG "$dir/token.log"
+  _registry_set "$name" USERS_FILE "$dir/users"
+  _registry_set "$name" SERVICE "$service"
+  _registry_serve "$name" "$dir" token
+}
