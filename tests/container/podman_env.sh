@@ -13,8 +13,8 @@
 # (/var/cache/ecr-mirror-test), so only the first run pays for debootstrap and the compiler layer.
 
 ECRM_CONTAINER_CACHE="${ECRM_CONTAINER_CACHE:-/var/cache/ecr-mirror-test}"
-# podman's database records these paths; they must be the same on every run.
-ECRM_CONTAINER_RUN=/run/ecr-mirror-test
+# podman's database records these paths: the same on every run, one set per cache dir.
+ECRM_CONTAINER_RUN="/run/ecr-mirror-test/$(printf '%s' "$ECRM_CONTAINER_CACHE" | sha256sum | cut -c1-12)"
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
 BASE_SUITE=bookworm
 # Bump when the way the base image is made changes: the cached tarball is then rebuilt.

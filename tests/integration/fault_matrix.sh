@@ -21,6 +21,8 @@ set -Eeuo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 # shellcheck source-path=SCRIPTDIR/../lib source=aws_env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/aws_env.sh"
+# shellcheck source-path=SCRIPTDIR/../lib source=fault_proxy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/fault_proxy.sh"
 suite_init fault_matrix
 # TEST_TMP is re-pointed per lane inside cases; the suite-wide files live here.
 SUITE_TMP="$TEST_TMP"
@@ -53,27 +55,13 @@ SHORT="${SHORT:0:12}"
 # ---------------------------------------------------------------- proxies, one set per lane
 
 REDIRECT_OK=1
-# fault_proxy_start LANE LABEL UPSTREAM [TOKEN_UPSTREAM]: exports LANE<n>_<LABEL> = its host:port.
-fault_proxy_start() {
-  local lane="$1" label="$2" upstream="$3" token="${4:-}" dir="$SUITE_TMP/lane$1"
-  local args=(--label "$label" --upstream "$upstream" --ready-file "$dir/$label.ready"
-    --rules "$dir/rules.json" --log "$dir/proxy.log" --secrets-out "$dir/secrets"
-    --max-seconds "$ECRM_SERVER_LIFETIME")
-  [[ -n "$token" ]] && args+=(--token-upstream "$token")
-  start_bg "$dir/$label" "$PY" "$ECRM_LIB_DIR/fault_proxy.py" "${args[@]}"
-  wait_until 10 test -s "$dir/$label.ready" || fail "fault proxy $label (lane $lane) did not start: $(cat "$dir/$label.err")"
-  printf -v "LANE${lane}_${label^^}" '127.0.0.1:%s' "$(jq -r .port "$dir/$label.ready")"
-  [[ "$(jq -r .redirect_port "$dir/$label.ready")" != null ]] || REDIRECT_OK=0
-}
-
 for ((lane = 1; lane <= LANES; lane++)); do
   mkdir -p "$SUITE_TMP/lane$lane"
-  printf '{"case": "idle", "rules": []}\n' >"$SUITE_TMP/lane$lane/rules.json"
-  : >"$SUITE_TMP/lane$lane/proxy.log"
-  : >"$SUITE_TMP/lane$lane/secrets"
-  fault_proxy_start "$lane" src "$SRC_ADDR" "$SRC_TOKEN_ADDR"
-  fault_proxy_start "$lane" dst "$DST_ADDR" "$DST_TOKEN_ADDR"
-  fault_proxy_start "$lane" aws "${AWS_SERVER_URL#http://}"
+  fault_proxy_start "L${lane}SRC" "$SRC_ADDR" --token-upstream "$SRC_TOKEN_ADDR" --dir "$SUITE_TMP/lane$lane" --label src
+  fault_proxy_start "L${lane}DST" "$DST_ADDR" --token-upstream "$DST_TOKEN_ADDR" --dir "$SUITE_TMP/lane$lane" --label dst
+  fault_proxy_start "L${lane}AWS" "${AWS_SERVER_URL#http://}" --dir "$SUITE_TMP/lane$lane" --label aws
+  redirect_var="L${lane}SRC_REDIRECT"
+  [[ -n "${!redirect_var}" ]] || REDIRECT_OK=0
 done
 log "$LANES lanes of proxies up; redirect listener on 127.0.0.2: $([[ $REDIRECT_OK == 1 ]] && echo yes || echo no)"
 
@@ -190,11 +178,6 @@ tag_state() {
   fi
 }
 
-# count_kind LOG MARK KIND [JQ_CONDITION]: proxy log lines after MARK for KIND.
-count_kind() {
-  tail -n "+$(($2 + 1))" "$1" | jq -c --arg k "$3" "select(.kind == \$k) | select(${4:-true})" | wc -l
-}
-
 # assert_no_secrets_printed LANE FILE...: no secret outside ::add-mask:: lines.
 assert_no_secrets_printed() {
   local lane="$1" list="$TEST_TMP/secrets.$BASHPID" file
@@ -221,7 +204,7 @@ baseline_count() { jq -r --arg k "$2" '.[$k] // 0' "$SUITE_TMP/baseline-$1.json"
 # mirror_args LANE MODE REPO RETRY_TIME: the ecr-mirror arguments for a case.
 mirror_args() {
   local lane="$1" mode="$2" repo="$3" retry="$4" src dst
-  local src_var="LANE${lane}_SRC" dst_var="LANE${lane}_DST"
+  local src_var="L${lane}SRC_ADDR" dst_var="L${lane}DST_ADDR"
   src="${!src_var}"
   dst="${!dst_var}"
   ARGS=(--source "$src/library/app:1.0" --insecure-registries "$src,$dst"
@@ -237,7 +220,7 @@ mirror_args() {
 
 # Sends AWS calls of this (sub)shell through the lane's AWS proxy.
 use_lane_aws() {
-  local aws_var="LANE${1}_AWS"
+  local aws_var="L${1}AWS_ADDR"
   local aws="${!aws_var}"
   export AWS_ENDPOINT_URL_STS="http://$aws" AWS_ENDPOINT_URL_ECR_PUBLIC="http://$aws" AWS_ENDPOINT_URL_ECR="http://$aws"
   export ACTIONS_ID_TOKEN_REQUEST_URL="http://$aws/oidc/token?api-version=2.0"
@@ -268,14 +251,12 @@ run_case() {
       "docker://$SRC_ADDR/library/app:old" "docker://$DST_ADDR/$dst_repo:1.0" >"$dir/preseed.log" 2>&1 ||
       fail "pre-seeding $dst_repo:1.0 failed: $(tail -n 3 "$dir/preseed.log")"
   fi
-  jq -n --arg case "$index-$kind-$fault-$variant" --arg kind "$kind" --arg fault "$fault" \
-    --arg side "$side" --argjson occ "$occurrences" \
+  fault_rules "$dir" "$(jq -n --arg case "$index-$kind-$fault-$variant" --arg kind "$kind" \
+    --arg fault "$fault" --arg side "$side" --argjson occ "$occurrences" \
     '{case: $case, rules: [{kind: $kind, fault: $fault, occurrences: $occ, seconds: 30}
-       + (if $side == "" then {} else {label: $side} end)]}' >"$dir/rules.json.tmp" ||
-    fail "cannot write the rules"
-  mv "$dir/rules.json.tmp" "$dir/rules.json" || fail "cannot install the rules"
+       + (if $side == "" then {} else {label: $side} end)]}')"
   local mark
-  mark="$(wc -l <"$dir/proxy.log")"
+  mark="$(fault_log_mark "$dir")"
   mirror_args "$lane" "$mode" "$repo" "$retry"
   use_lane_aws "$lane"
   # Half the registry cases and every AWS case run as under Actions (::add-mask::, ::error).
@@ -283,13 +264,13 @@ run_case() {
   local started=$SECONDS
   ECRM_RUN_TIMEOUT=90 run_mirror "case-$index" "${ARGS[@]}"
   local took=$((SECONDS - started))
-  printf '{"case": "idle-%s", "rules": []}\n' "$index" >"$dir/rules.json"
+  fault_rules "$dir" "{\"case\": \"idle-$index\", \"rules\": []}"
   echo "$took" >"$RESULTS/$kind.$fault.$variant.seconds"
   assert_no_secrets_printed "$lane" "$RUN_STDOUT" "$RUN_STDERR" "$RUN_OUT"
 
   local faulted total baseline
-  faulted="$(count_kind "$dir/proxy.log" "$mark" "$kind" '.fault != null')"
-  total="$(count_kind "$dir/proxy.log" "$mark" "$kind")"
+  faulted="$(fault_log_count "$dir" "$mark" "$kind" '.fault != null')"
+  total="$(fault_log_count "$dir" "$mark" "$kind")"
   baseline="$(baseline_count "$mode" "$kind")"
   ((faulted >= 1)) || fail "no $kind request was faulted: the case did not exercise the fault"
   case "$variant" in
@@ -307,12 +288,12 @@ run_case() {
     redirect)
       assert_rc 0 "$kind × $fault"
       local followed with_auth
-      followed="$(count_kind "$dir/proxy.log" "$mark" redirect-target)"
-      with_auth="$(count_kind "$dir/proxy.log" "$mark" redirect-target '.auth')"
+      followed="$(fault_log_count "$dir" "$mark" redirect-target)"
+      with_auth="$(fault_log_count "$dir" "$mark" redirect-target '.auth')"
       assert_eq "$faulted" "$followed" "redirects followed to 127.0.0.2 (one per redirect)"
       assert_eq 0 "$with_auth" "requests to 127.0.0.2 carrying an Authorization header"
       # The check means something only if the registry itself was sent credentials.
-      assert_eq "$faulted" "$(count_kind "$dir/proxy.log" "$mark" "$kind" '.fault != null and .auth')" \
+      assert_eq "$faulted" "$(fault_log_count "$dir" "$mark" "$kind" '.fault != null and .auth')" \
         "redirected $kind requests that carried Authorization to the registry"
       assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0" "$SRC_CREDS" "$DST_CREDS"
       ;;
@@ -340,7 +321,7 @@ RESULTS="$TEST_TMP/results"
 mkdir -p "$RESULTS"
 run_baseline() {
   local mode="$1" dir="$SUITE_TMP/lane1" mark
-  mark="$(wc -l <"$dir/proxy.log")"
+  mark="$(fault_log_mark "$dir")"
   mirror_args 1 "$mode" "fm/baseline-$mode" 20
   (
     use_lane_aws 1
@@ -351,11 +332,11 @@ run_baseline() {
   local dst_repo="fm/baseline-$mode"
   [[ "$mode" == aws ]] && dst_repo="ecrm-test/$dst_repo"
   assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0" "$SRC_CREDS" "$DST_CREDS"
-  tail -n "+$((mark + 1))" "$dir/proxy.log" |
+  tail -n "+$((mark + 1))" "$dir/requests.jsonl" |
     jq -s 'map(select(.fault == null)) | group_by(.kind) | map({(.[0].kind): length}) | add' \
       >"$SUITE_TMP/baseline-$mode.json"
   local bad
-  bad="$(tail -n "+$((mark + 1))" "$dir/proxy.log" | jq -c 'select(.fault != null or .status == null)' | head -n 3)"
+  bad="$(tail -n "+$((mark + 1))" "$dir/requests.jsonl" | jq -c 'select(.fault != null or .status == null)' | head -n 3)"
   [[ -z "$bad" ]] || fail "the clean run saw faults or broken exchanges: $bad"
   log "baseline ($mode): $(jq -c . "$SUITE_TMP/baseline-$mode.json")"
 }
