@@ -21,6 +21,7 @@ demo: build
 
 # Unit tests (Catch2) and the integration suites against real registries, all through ctest.
 test: build
+	scripts/lint-workflows.sh
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
 unit: build

