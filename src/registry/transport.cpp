@@ -40,50 +40,20 @@ Transport::Transport(std::string host, bool insecure, CredentialSource credentia
       credentials_(std::move(credentials)),
       config_(std::move(config)) {}
 
-Status Transport::ensure_pinged(http::Client& client) {
-  // Called with mutex_ held.
-  if (pinged_) return {};
-  Backoff backoff(config_.retry);
-  while (true) {
-    http::Request ping;
-    ping.url = base_url() + "/v2/";
-    ping.max_body = kMaxTokenBody;
-    auto response = client.send(ping);
-    std::optional<std::chrono::milliseconds> retry_after;
-    if (response) {
-      if (!is_retryable_status(response->status)) {
-        if (response->status == 401) {
-          auto challenges =
-              auth::parse_www_authenticate(response->headers.get("WWW-Authenticate").value_or(""));
-          for (const auto& c : challenges)
-            if (c.scheme == "bearer") challenge_ = c;
-          if (!challenge_)
-            for (const auto& c : challenges)
-              if (c.scheme == "basic") challenge_ = c;
-        }
-        pinged_ = true;
-        return {};
-      }
-      if (auto value = response->headers.get("Retry-After"))
-        retry_after = http::parse_retry_after(*value);
-    } else if (!response.error().retryable) {
-      Error e = response.error();
-      e.message = "cannot reach the " + config_.role + " registry " + host_ + ": " + e.message;
-      return e;
-    }
-    auto delay = backoff.next(retry_after);
-    if (!delay) {
-      if (!response) {
-        Error e = response.error();
-        e.message = "cannot reach the " + config_.role + " registry " + host_ + " after " +
-                    std::to_string(backoff.attempts()) + " attempts: " + e.message;
-        return e;
-      }
-      return error_from_response("GET " + base_url() + "/v2/", *response);
-    }
-    if (!sleep_unless_cancelled(*delay, config_.cancel))
-      return make_error(ErrorKind::Cancelled, "cancelled");
-  }
+bool Transport::learn_challenge(const http::Response& response) {
+  auto challenges =
+      auth::parse_www_authenticate(response.headers.get("WWW-Authenticate").value_or(""));
+  std::optional<auth::Challenge> chosen;
+  for (const auto& c : challenges)
+    if (c.scheme == "bearer" && !c.param("realm").empty()) chosen = c;
+  if (!chosen)
+    for (const auto& c : challenges)
+      if (c.scheme == "basic") chosen = c;
+  if (!chosen) return false;
+  std::lock_guard lock(mutex_);
+  challenge_ = std::move(chosen);
+  tokens_.clear();
+  return true;
 }
 
 Expected<Transport::Token> Transport::fetch_token(http::Client& client,
@@ -164,7 +134,9 @@ Expected<std::string> Transport::authorization(http::Client& client,
                                                const std::vector<std::string>& scopes,
                                                bool refresh) {
   std::lock_guard lock(mutex_);
-  if (auto pinged = ensure_pinged(client); !pinged) return pinged.error();
+  // No challenge seen yet: go anonymously. Learning the scheme from the first 401 instead of a
+  // separate GET /v2/ costs the same on registries that want auth and saves a request on those
+  // that do not (a no-op run is then 1 + tags requests on the wire).
   if (!challenge_) return std::string();
   if (challenge_->scheme == "basic") {
     auto credential = credentials_(refresh);
@@ -229,6 +201,7 @@ Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
 Expected<http::Response> Transport::send(http::Client& client, Call& call) {
   Backoff backoff(config_.retry);
   bool refreshed = false;
+  bool learned = false;
   while (true) {
     auto authorization_value = authorization(client, call.scopes, false);
     if (!authorization_value) return authorization_value.error();
@@ -236,19 +209,19 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
     std::optional<std::chrono::milliseconds> retry_after;
     if (response) {
       util::Log::get().debug(call.what + " → " + std::to_string(response->status));
-      if (response->status == 401 && !refreshed && challenge_) {
+      if (response->status == 401 && authorization_value->empty() && !learned) {
+        // The first answer that asks for credentials names the scheme (and the token realm).
+        learned = true;
+        if (learn_challenge(*response)) {
+          if (!call.replayable()) return response;  // the caller restarts the stream
+          continue;
+        }
+        return response;
+      }
+      if (response->status == 401 && !refreshed && !authorization_value->empty()) {
         // The token or the registry password expired mid-run (ECR's last 12 h): renew once.
         refreshed = true;
-        {
-          std::lock_guard lock(mutex_);
-          tokens_.erase(scope_key(call.scopes));
-          auto fresh =
-              auth::parse_www_authenticate(response->headers.get("WWW-Authenticate").value_or(""));
-          for (const auto& c : fresh)
-            if (c.scheme == challenge_->scheme && !c.param("realm").empty()) {
-              challenge_ = c;
-            }
-        }
+        learn_challenge(*response);
         auto renewed = authorization(client, call.scopes, true);
         if (!renewed) return renewed.error();
         if (!call.replayable()) return response;  // the caller restarts the stream

@@ -1,7 +1,7 @@
 #pragma once
-// Talking to one registry host as thin layers (go-containerregistry's transport): ping /v2/ once to
-// learn the challenge, fetch and cache a Bearer token per scope set (or use Basic), send, and on
-// 401 refresh the credential once; retry 408/429/5xx and broken connections with backoff; follow
+// Talking to one registry host as thin layers (go-containerregistry's transport): learn the
+// challenge from the first 401, fetch and cache a Bearer token per scope set (or use Basic), send,
+// and on a later 401 refresh the credential once; retry 408/429/5xx and broken connections with backoff; follow
 // redirects ourselves so Authorization never leaves the registry's origin.
 // Thread-safe: workers share one Transport, each with its own http::Client.
 #include <atomic>
@@ -64,7 +64,8 @@ class Transport {
     std::string value;
     std::chrono::steady_clock::time_point expires;
   };
-  Status ensure_pinged(http::Client& client);
+  // Adopts the scheme a 401 asks for (Bearer preferred, else Basic); false when it names none.
+  bool learn_challenge(const http::Response& response);
   Expected<std::string> authorization(http::Client& client, const std::vector<std::string>& scopes,
                                       bool refresh);
   Expected<Token> fetch_token(http::Client& client, const auth::Challenge& challenge,
@@ -76,7 +77,6 @@ class Transport {
   CredentialSource credentials_;
   TransportConfig config_;
   std::mutex mutex_;
-  bool pinged_ = false;
   std::optional<auth::Challenge> challenge_;  // the one we answer: Bearer preferred, else Basic
   std::map<std::string, Token> tokens_;       // by joined scope set
   std::atomic<std::uint64_t> requests_{0};

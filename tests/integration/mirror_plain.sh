@@ -48,6 +48,9 @@ assert_requests DST GET '/v2/mirror/app/manifests/.*' 0
 assert_requests SRC '[A-Z]+' '/v2/library/app/manifests/.*' 1
 assert_requests SRC HEAD '/v2/library/app/manifests/1\.0' 1
 assert_requests SRC GET '/v2/library/app/blobs/.*' 0
+# Everything on the wire, pings included: 1 + (number of tags) for registries without auth.
+assert_requests SRC '[A-Z]+' '.*' 1
+assert_requests DST '[A-Z]+' '.*' 2
 
 # 3. One tag missing: only that tag is pushed, no blob is uploaded.
 registry_mark DST

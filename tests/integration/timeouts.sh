@@ -4,7 +4,7 @@
 # the retries the budget allows); a transfer that stops sending must fail within --stall-timeout.
 # Each failure exits 1, names the registry or request, and hints at the option to raise. The
 # defaults are sane (30 s connect, 60 s stall, 1 h overall) and printed by --help.
-# shellcheck disable=SC2153,SC2154 # SRC_*/DST_*/STALLER_* are exported by the helpers
+# shellcheck disable=SC2153,SC2154 # SRC_*/DST_*/STALLER_*/DSTREC_* are exported by the helpers
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR/../lib source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
@@ -29,6 +29,8 @@ grep -E -- '--timeout .*3600' "$RUN_STDOUT" >/dev/null || fail "--help does not 
 registry_start SRC basic
 registry_start DST token
 fault_proxy_start STALLER "$SRC_ADDR"
+# Only records the destination's tokens passing, for the secret-leak checks.
+fault_proxy_start DSTREC "$DST_ADDR" --token-upstream "$DST_TOKEN_ADDR"
 make_image "$TEST_TMP/img" --platforms linux/amd64,linux/arm64 --layers 2 --layer-size 262144 --seed 71 --tag 3.0
 seed_image "$TEST_TMP/img" SRC library/app:3.0
 # A password that is never valid anywhere: only there to prove it is not printed on error paths.
@@ -36,7 +38,7 @@ BOGUS_PASS="pw-unused-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 assert_no_secrets() {
   local list="$TEST_TMP/secrets.list" file
-  { printf '%s\n' "$SRC_PASS" "$DST_PASS" "$BOGUS_PASS"; cat "$STALLER_FAULT_DIR/secrets"; } |
+  { printf '%s\n' "$SRC_PASS" "$DST_PASS" "$BOGUS_PASS"; cat "$STALLER_FAULT_DIR/secrets" "$DSTREC_FAULT_DIR/secrets"; } |
     sed '/^$/d' | sort -u >"$list"
   for file in "$RUN_STDOUT" "$RUN_STDERR" "$RUN_OUT"; do
     [[ -f "$file" ]] || continue
@@ -108,12 +110,12 @@ assert_no_secrets
 
 # ---------------------------------------------------------------- stalled transfers
 
-src_args=(--insecure-registries "$STALLER_ADDR,$DST_ADDR" --source-username "$SRC_USER"
+src_args=(--insecure-registries "$STALLER_ADDR,$DSTREC_ADDR" --source-username "$SRC_USER"
   --source-password "$SRC_PASS" --destination-username "$DST_USER" --destination-password "$DST_PASS")
 
 # A response that never starts: the source's manifest HEAD gets no answer at all.
 fault_rules "$STALLER_FAULT_DIR" '{"case": "head", "rules": [{"kind": "manifest-head", "fault": "stall", "seconds": 60, "occurrences": "all"}]}'
-timed_mirror stall-head --source "$STALLER_ADDR/library/app:3.0" --destination "$DST_ADDR/mirror/stall" \
+timed_mirror stall-head --source "$STALLER_ADDR/library/app:3.0" --destination "$DSTREC_ADDR/mirror/stall" \
   "${src_args[@]}" --stall-timeout 2 --retry-time 0
 assert_rc 1 "a source that never answers"
 ((RUN_MS >= 1800 && RUN_MS <= 6000)) || fail "a 2 s stall timeout on an unanswered HEAD ended the run after $RUN_MS ms"
@@ -126,7 +128,7 @@ assert_no_secrets
 # A download that stops in the middle of a blob, under Actions.
 export GITHUB_ACTIONS=true
 fault_rules "$STALLER_FAULT_DIR" '{"case": "blob", "rules": [{"kind": "blob-get", "fault": "stall", "seconds": 60, "occurrences": "all"}]}'
-timed_mirror stall-blob --source "$STALLER_ADDR/library/app:3.0" --destination "$DST_ADDR/mirror/stall" \
+timed_mirror stall-blob --source "$STALLER_ADDR/library/app:3.0" --destination "$DSTREC_ADDR/mirror/stall" \
   "${src_args[@]}" --stall-timeout 2 --retry-time 0
 assert_rc 1 "a blob download that stalls"
 # libcurl judges "under 1 byte/s for N s" on a speed averaged over the last ~5 s, so a stall
@@ -135,14 +137,14 @@ assert_rc 1 "a blob download that stalls"
 text="$(error_text)"
 [[ "$text" =~ too\ slow|timed\ out|stalled ]] || fail "the error does not say the transfer stalled: $text"
 assert_contains "$text" "--stall-timeout" "the fix for a stalled transfer"
-assert_contains "$text" "GET blob" "error for a stalled blob download"
 assert_no_secrets
 unset GITHUB_ACTIONS
 fault_rules "$STALLER_FAULT_DIR" '{"case": "none", "rules": []}'
 assert_tag_absent "$DST_ADDR/mirror/stall:3.0"
+assert_contains "$text" "GET blob" "error for a stalled blob download"
 
 # The same copy with nothing stalling succeeds (the proxy itself is not the problem).
-run_mirror clean --source "$STALLER_ADDR/library/app:3.0" --destination "$DST_ADDR/mirror/stall" \
+run_mirror clean --source "$STALLER_ADDR/library/app:3.0" --destination "$DSTREC_ADDR/mirror/stall" \
   "${src_args[@]}" --stall-timeout 2
 assert_rc 0 "the copy once nothing stalls"
 assert_same_image "$SRC_ADDR/library/app:3.0" "$DST_ADDR/mirror/stall:3.0" "$SRC_CREDS" "$DST_CREDS"

@@ -1,0 +1,1 @@
+"""tests/lib/fault_proxy.py's parts: rules, shared state, the request handler."""
