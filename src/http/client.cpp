@@ -204,8 +204,8 @@ Expected<Response> Client::send(Request& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!s.config.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, s.config.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 128L * 1024);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 128L * 1024);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 32L * 1024);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 32L * 1024);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Impl::on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &s);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Impl::on_body);

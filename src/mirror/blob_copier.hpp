@@ -29,7 +29,7 @@ struct BlobCopyConfig {
   http::ClientConfig http;
   registry::RetryPolicy retry;
   const std::atomic<bool>* cancel = nullptr;
-  std::size_t pipe_bytes = 256 * 1024;
+  std::size_t pipe_bytes = 64 * 1024;
 };
 
 // Copies every distinct blob in `blobs`. Stops starting new blobs after the first failure and

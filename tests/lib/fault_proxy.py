@@ -27,7 +27,9 @@ request: an expired token), truncated-body (Content-Length says N, fewer bytes, 
 corrupt-bytes (one byte of the response body flipped), redirect-other-host (302 to a listener on
 --redirect-host, which logs the request's header names and serves the real answer fetched from
 the upstream with the ORIGINAL request's credentials: a correct client succeeds without sending
-Authorization there), throttle (response body at "rate" bytes/s).
+Authorization there), redirect-challenge (302 to that listener, which answers 401 with a Bearer
+challenge whose realm is itself: a client must not send the registry's credentials there),
+throttle (response body at "rate" bytes/s).
 
 Log (--log): one JSON line per request when it ends: label, kind, method, path, status, fault,
 occurrence, auth (whether Authorization was present, never its value), ms. --secrets-out

@@ -277,7 +277,7 @@ def make_handler(proxy, redirect_target=False):
                 headers["WWW-Authenticate"] = proxy.fresh_challenge(self.command, self.path)
                 self.send_simple(401, content_type, body, headers)
                 return 401
-            if fault == "redirect-other-host":
+            if fault in ("redirect-other-host", "redirect-challenge"):
                 self.drain()
                 if proxy.redirect_address is None:
                     body = b"fault-proxy: no redirect listener (--redirect-host not bindable)"
@@ -285,7 +285,8 @@ def make_handler(proxy, redirect_target=False):
                     return 500
                 token = secrets.token_hex(8)
                 with proxy.redirect_lock:
-                    proxy.redirects[token] = (self.command, self.path, list(self.headers.items()))
+                    proxy.redirects[token] = (self.command, self.path, list(self.headers.items()),
+                                              fault == "redirect-challenge")
                 location = f"http://{proxy.redirect_address}/{token}{self.path}"
                 self.send_simple(302, "text/plain", b"", {"Location": location})
                 return 302
@@ -296,14 +297,24 @@ def make_handler(proxy, redirect_target=False):
                 connection.close()
 
         def serve_redirect_target(self, kind):
-            """The 'other host': answers with the upstream's bytes for the redirected request."""
+            """The 'other host': answers with the upstream's bytes for the redirected request, or
+            (redirect-challenge) with a 401 whose realm is this host, baiting the client into
+            sending the registry's credentials here; its /token answers 401 to everyone."""
             token, _, rest = self.path.lstrip("/").partition("/")
             with proxy.redirect_lock:
                 original = proxy.redirects.get(token)
+            bait = 401, *error_body("token", 401)
+            challenge = f'Bearer realm="http://{proxy.redirect_address}/token",service="other-host"'
+            if urllib.parse.urlsplit(self.path).path == "/token":
+                self.send_simple(bait[0], bait[1], bait[2], {**bait[3], "WWW-Authenticate": challenge})
+                return 401
             if original is None or "/" + rest != original[1]:
                 self.send_simple(404, "text/plain", b"unknown redirect")
                 return 404
-            method, path, headers = original
+            method, path, headers, challenging = original
+            if challenging:
+                self.send_simple(bait[0], bait[1], bait[2], {**bait[3], "WWW-Authenticate": challenge})
+                return 401
             connection, response = self.open_upstream(kind, path=path, headers=headers, method=method,
                                                       body=False)
             try:
