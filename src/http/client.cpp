@@ -280,10 +280,24 @@ Expected<Response> Client::send(Request& request) {
       e.hint = "check the registry host name and the runner's DNS";
       break;
     case CURLE_OPERATION_TIMEDOUT:
+      // libcurl reports both a slow connect and a stalled transfer as a timeout; its message
+      // tells them apart ("Failed to connect … Timeout was reached", "Connection timed out
+      // after …" vs "Operation too slow …").
+      e.hint = util::to_lower(detail).find("connect") != std::string::npos
+                   ? "the registry did not accept the connection in time; check the host and "
+                     "port and that it is reachable from the runner, or raise --connect-timeout"
+                   : "the transfer stalled; re-run, or raise --stall-timeout if the network is "
+                     "slow";
+      break;
+    case CURLE_COULDNT_CONNECT:
       e.hint =
-          "the transfer stalled; raise --stall-timeout or --connect-timeout if the network is slow";
+          "nothing accepted the connection; check the host and port, and that the registry "
+          "is up and reachable from the runner";
       break;
     default:
+      e.hint = "the connection broke (" + std::string(curl_easy_strerror(code)) +
+               "); such failures are retried for --retry-time seconds, so the server or the "
+               "network is failing persistently: check its status and re-run";
       break;
   }
   return e;

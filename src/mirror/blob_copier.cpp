@@ -150,12 +150,16 @@ class Copier {
     put.scopes = destination_.scopes();
     put.what = "PUT blob " + destination_.display() + "@" + blob.digest;
     auto committed = destination_.transport().send(worker.upload, put);
+    if (committed &&
+        (committed->status == 201 || committed->status == 204 || committed->status == 200))
+      return {Status(), false};
+    // A commit whose response was lost may have landed; its replay then finds no session
+    // (404 BLOB_UPLOAD_UNKNOWN). The blob itself is the truth.
+    if (auto landed = destination_.blob_exists(worker.upload, blob.digest); landed && *landed)
+      return {Status(), false};
     if (!committed) return {committed.error(), committed.error().retryable};
-    if (committed->status != 201 && committed->status != 204 && committed->status != 200) {
-      Error e = registry::error_from_response(put.what, *committed);
-      return {e, e.retryable};
-    }
-    return {Status(), false};
+    Error e = registry::error_from_response(put.what, *committed);
+    return {e, e.retryable || committed->status == 404};
   }
 
   registry::Repository& source_;

@@ -41,6 +41,9 @@ Transport::Transport(std::string host, bool insecure, CredentialSource credentia
       config_(std::move(config)) {}
 
 bool Transport::learn_challenge(const http::Response& response) {
+  // Only the registry itself may say where credentials go: a host it redirected us to (a CDN,
+  // an object store, or something hostile) must never be able to ask for them.
+  if (!http::same_origin(response.url, base_url())) return false;
   auto challenges =
       auth::parse_www_authenticate(response.headers.get("WWW-Authenticate").value_or(""));
   std::optional<auth::Challenge> chosen;
@@ -86,7 +89,27 @@ Expected<Transport::Token> Transport::fetch_token(http::Client& client,
   request.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + query;
   request.max_body = kMaxTokenBody;
   if (!credential->anonymous()) request.headers.set("Authorization", basic_header(*credential));
+  // Token services fail transiently like registries do: same retry rules (no redirects: a
+  // token endpoint that redirects would take the credentials elsewhere).
+  Backoff backoff(config_.retry);
   auto response = client.send(request);
+  while (true) {
+    std::optional<std::chrono::milliseconds> retry_after;
+    if (response && !is_retryable_status(response->status)) break;
+    if (!response && !response.error().retryable) break;
+    if (response)
+      if (auto value = response->headers.get("Retry-After"))
+        retry_after = http::parse_retry_after(*value);
+    auto delay = backoff.next(retry_after);
+    if (!delay) break;
+    util::Log::get().info(
+        "token request to " + realm_parts->host + ": " +
+        (response ? "HTTP " + std::to_string(response->status) : response.error().message) +
+        ", retrying in " + util::format_duration(delay->count() / 1000.0));
+    if (!sleep_unless_cancelled(*delay, config_.cancel))
+      return make_error(ErrorKind::Cancelled, "cancelled");
+    response = client.send(request);
+  }
   if (!response) {
     Error e = response.error();
     e.message = "token request to " + realm_parts->host + " for the " + config_.role +
@@ -212,6 +235,16 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
       if (response->status == 401 && authorization_value->empty() && !learned) {
         // The first answer that asks for credentials names the scheme (and the token realm).
         learned = true;
+        // A 401 that came from a host we were redirected to says nothing we may trust; ask the
+        // registry's own /v2/ (the spec's version check) for its challenge instead.
+        if (!http::same_origin(response->url, base_url())) {
+          http::Request ping;
+          ping.url = base_url() + "/v2/";
+          ping.max_body = kMaxTokenBody;
+          requests_.fetch_add(1);
+          auto pinged = client.send(ping);
+          if (pinged && pinged->status == 401) response = std::move(pinged);
+        }
         if (learn_challenge(*response)) {
           if (!call.replayable()) return response;  // the caller restarts the stream
           continue;
@@ -231,14 +264,16 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
       if (auto value = response->headers.get("Retry-After"))
         retry_after = http::parse_retry_after(*value);
     } else if (!response.error().retryable || !call.replayable()) {
-      return response;
+      Error e = response.error();
+      if (e.kind == ErrorKind::Network) e.message = call.what + ": " + e.message;
+      return e;
     }
     auto delay = backoff.next(retry_after);
     if (!delay) {
       if (response) return response;  // the caller turns the last status into its error
       Error e = response.error();
       e.message = call.what + " failed after " + std::to_string(backoff.attempts()) +
-                  " attempts: " + e.message;
+                  (backoff.attempts() == 1 ? " attempt: " : " attempts: ") + e.message;
       return e;
     }
     util::Log::get().info(

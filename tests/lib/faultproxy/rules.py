@@ -46,15 +46,17 @@ def classify(method, path, headers):
 
 
 class Rules:
+    """The rules in force: the file's, re-read whenever its text changes, or the last POSTed."""
+
     def __init__(self, path):
         self.path = path
         self.lock = threading.Lock()
-        self.text = None
+        self.file_text = None  # the file as last read: only a change of it replaces the rules
         self.rules = []
         self.counts = []
 
     def _set(self, text):
-        # Called with the lock held.
+        # Called with the lock held. Counts restart: occurrences are per set of rules.
         doc = json.loads(text) if text.strip() else []
         rules = doc.get("rules", []) if isinstance(doc, dict) else doc
         for rule in rules:
@@ -63,11 +65,21 @@ class Rules:
             occurrences = rule.get("occurrences", "all")
             if occurrences != "all" and not isinstance(occurrences, list):
                 raise ValueError("occurrences must be a list or \"all\"")
-        self.text, self.rules, self.counts = text, rules, [0] * len(rules)
+        self.rules, self.counts = rules, [0] * len(rules)
 
     def replace(self, text):
         with self.lock:
             self._set(text)
+            self.file_text = self._read_file()  # the file wins again only once it changes
+
+    def _read_file(self):
+        if not self.path:
+            return None
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return ""
 
     def snapshot(self):
         with self.lock:
@@ -77,17 +89,14 @@ class Rules:
         """(rule, occurrence) of the first rule that faults this request, else (None, 0)."""
         with self.lock:
             if self.path:
-                try:
-                    with open(self.path, encoding="utf-8") as handle:
-                        text = handle.read()
-                except FileNotFoundError:
-                    text = ""
-                if text != self.text:
+                text = self._read_file()
+                if text != self.file_text:
+                    self.file_text = text
                     try:
                         self._set(text)
                     except ValueError as error:  # json.JSONDecodeError is a ValueError
                         print(f"fault_proxy: bad rules in {self.path}: {error}", file=sys.stderr)
-                        self.text, self.rules, self.counts = text, [], []
+                        self.rules, self.counts = [], []
             for index, rule in enumerate(self.rules):
                 kinds = rule.get("kind")
                 kinds = kinds if isinstance(kinds, list) else [kinds]
