@@ -238,6 +238,8 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
         // A 401 that came from a host we were redirected to says nothing we may trust; ask the
         // registry's own /v2/ (the spec's version check) for its challenge instead.
         if (!http::same_origin(response->url, base_url())) {
+          util::Log::get().debug(call.what + ": 401 from " + response->url +
+                                 ", asking the registry's /v2/ for its challenge");
           http::Request ping;
           ping.url = base_url() + "/v2/";
           ping.max_body = kMaxTokenBody;
