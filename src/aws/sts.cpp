@@ -82,6 +82,11 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
       utc.tm_hour > 23 || utc.tm_min > 59 || utc.tm_sec > 60) {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262 and starts in 1677. An expiry
+  // outside 1970..2200 means "already expired" or "not in our lifetime"; clamp rather than
+  // overflow (found by fuzzing).
+  if (utc.tm_year < 1970) utc = std::tm{0, 0, 0, 1, 1, 1970};
+  if (utc.tm_year > 2200) utc = std::tm{0, 0, 0, 1, 1, 2200};
   utc.tm_year -= 1900;
   utc.tm_mon -= 1;
   return std::chrono::system_clock::from_time_t(timegm(&utc));

@@ -6,7 +6,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <unordered_map>
 
@@ -36,9 +39,24 @@ class ViewStream {
   const char* end_;
 };
 
+// Numbers arrive as text and are converted here: RapidJSON 1.1's own conversion (the version
+// Debian ships) reads past a table on long significands, calls clz(0) on a zero significand with a
+// large exponent, and turns some overflowing numbers into tiny negatives (all found by fuzzing;
+// fixed upstream after 1.1).
 constexpr unsigned kParseFlags =
     rapidjson::kParseDefaultFlags | rapidjson::kParseValidateEncodingFlag |
-    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+    rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+
+// RapidJSON 1.1 accepts an escaped lone surrogate ("\udc00") and writes it as a 3-byte sequence
+// that is not UTF-8 (RFC 3629 §3: U+D800..U+DFFF are excluded); refuse such strings.
+bool has_encoded_surrogate(const char* s, std::size_t n) {
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (static_cast<unsigned char>(s[i]) == 0xED &&
+        (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0)
+      return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -74,6 +92,8 @@ Expected<Json> Json::parse(std::string_view text, int max_depth) {
     std::vector<Frame> stack;
     Json root;
     bool too_deep = false;
+    bool bad_number = false;  // overflows a double
+    bool bad_string = false;  // holds an escaped lone surrogate
 
     bool add(Json value) {
       if (stack.empty()) {
@@ -121,10 +141,37 @@ Expected<Json> Json::parse(std::string_view text, int max_depth) {
       return add(Json(static_cast<std::int64_t>(u)));
     }
     bool Double(double d) { return add(Json(d)); }
-    bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // flag not used
-    bool String(const char* s, rapidjson::SizeType n, bool) { return add(Json(std::string(s, n))); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+      // The text already matches JSON's number grammar (RapidJSON checked it).
+      std::string_view text(s, n);
+      if (text.find_first_of(".eE") == std::string_view::npos) {
+        std::int64_t i = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+        if (ec == std::errc() && end == text.data() + text.size()) return add(Json(i));
+      }
+      std::string copy(text);
+      errno = 0;
+      char* end = nullptr;
+      const double d = std::strtod(copy.c_str(), &end);
+      if (end != copy.c_str() + copy.size() || std::isinf(d)) {
+        bad_number = true;
+        return false;
+      }
+      return add(Json(d));
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool) {
+      if (has_encoded_surrogate(s, n)) {
+        bad_string = true;
+        return false;
+      }
+      return add(Json(std::string(s, n)));
+    }
     bool StartObject() { return open(Json::object()); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
+      if (has_encoded_surrogate(s, n)) {
+        bad_string = true;
+        return false;
+      }
       stack.back().key.assign(s, n);
       return true;
     }
@@ -133,7 +180,7 @@ Expected<Json> Json::parse(std::string_view text, int max_depth) {
     bool EndArray(rapidjson::SizeType) { return close(); }
   };
 
-  Builder builder{max_depth < 0 ? 0 : max_depth, {}, Json(), false};
+  Builder builder{max_depth < 0 ? 0 : max_depth, {}, Json(), false, false, false};
   ViewStream stream(text);
   rapidjson::Reader reader;
   rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, builder);
@@ -141,6 +188,12 @@ Expected<Json> Json::parse(std::string_view text, int max_depth) {
     return make_error(ErrorKind::Integrity, "invalid JSON: nesting deeper than " +
                                                 std::to_string(max_depth) + " levels at offset " +
                                                 std::to_string(result.Offset()));
+  }
+  if (builder.bad_number || builder.bad_string) {
+    return make_error(ErrorKind::Integrity,
+                      "invalid JSON at offset " + std::to_string(result.Offset()) + ": " +
+                          (builder.bad_number ? "a number too large for a double"
+                                              : "a string escaping a lone UTF-16 surrogate"));
   }
   if (result.IsError()) {
     return make_error(ErrorKind::Integrity, std::string("invalid JSON at offset ") +
