@@ -19,10 +19,15 @@ build: deps $(BUILD)/build.ninja
 demo: build
 	@scripts/demo.sh $(BUILD)/ecr-mirror
 
-# Unit tests (Catch2) and the integration suites against real registries, all through ctest.
-test: build
+# The README's test command (and CI's): lint the workflows, then every test — Catch2 unit tests,
+# the integration suites against real registries, the container action, the fuzz smoke runs —
+# against an ASan+UBSan build of everything, so a memory error or undefined behaviour anywhere in
+# a scenario fails the run.
+test: deps
 	scripts/lint-workflows.sh
-	cd $(BUILD) && ctest --output-on-failure -j 2
+	cmake -S . -B $(BUILD)/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_SANITIZE=ON
+	cmake --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ctest --output-on-failure -j 2
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -LE integration
@@ -35,3 +40,21 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer targets (clang + libclang-rt-14-dev), built in $(BUILD)/fuzz: replays
+# fuzz/regressions/, then fuzzes each target for FUZZ_SECONDS (e.g. `make fuzz FUZZ_SECONDS=600`).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz test-plain sanitize-thread
+fuzz: deps
+	fuzz/run.sh --build $(BUILD)/fuzz --seconds $(FUZZ_SECONDS)
+
+# The same suite against the plain (uninstrumented) build.
+test-plain: build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+
+# ThreadSanitizer: the unit tests and the concurrent copies of the plain and token suites.
+sanitize-thread: deps
+	cmake -S . -B $(BUILD)/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_TSAN=ON
+	cmake --build $(BUILD)/tsan -j $(JOBS)
+	cd $(BUILD)/tsan && ctest --output-on-failure -j 2 -LE integration
+	cd $(BUILD)/tsan && ctest --output-on-failure -R '^integration\.mirror_(plain|token)$$'

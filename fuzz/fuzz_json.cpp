@@ -1,8 +1,11 @@
 // Fuzzes util::Json::parse and dump: every manifest, token reply and ECR API reply goes through
 // them, and a filtered index is written back with dump().
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -39,6 +42,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(parsed->find(member.first) == &member.second);
   }
   (void)parsed->as_int();  // clamps doubles; a cast out of range would be undefined
+  // A lone number is compared with glibc's strtod, which rounds correctly: the parser is asked for
+  // full precision, so a finite value must come out bit for bit the same.
+  if (parsed->type() == util::Json::Type::Double) {
+    const std::string copy(text);
+    errno = 0;
+    char* end = nullptr;
+    const double expected = std::strtod(copy.c_str(), &end);
+    FUZZ_CHECK(std::isfinite(parsed->as_double()));  // dump() would write null
+    if (end == copy.c_str() + copy.size()) {
+      // Beyond the range of a double the number must be refused, not turned into another.
+      FUZZ_CHECK(!(errno == ERANGE && std::isinf(expected)));
+      if (errno == 0) FUZZ_CHECK(parsed->as_double() == expected);
+    }
+  }
   const std::string dumped = parsed->dump();
   // What we write we can read back, and it is a fixed point.
   const auto reparsed = util::Json::parse(dumped, max_depth);

