@@ -138,30 +138,6 @@ for line in sys.stdin:
 print(n)'
 }
 
-# _registry_serve NAME DIR MODE: registry.sh's start loop for a DIR whose auth files are ready.
-_registry_serve() {
-  local name="$1" dir="$2" mode="$3" port
-  for _ in 1 2 3 4 5; do
-    port="$(free_port)"
-    _registry_write_config "$dir" "$port" "$mode" "$name"
-    : >"$dir/registry.out"
-    : >"$dir/registry.err"
-    start_bg "$dir/registry" docker-registry serve "$dir/config.yml"
-    if wait_until 10 _registry_answers "127.0.0.1:$port"; then
-      _registry_set "$name" ADDR "127.0.0.1:$port"
-      _registry_set "$name" LOG "$dir/registry.out"
-      _registry_set "$name" DIR "$dir"
-      _registry_set "$name" MARK 0
-      log "registry $name ($mode) on 127.0.0.1:$port"
-      return 0
-    fi
-    stop_pgid "$BG_PGID"
-    grep -q 'address already in use' "$dir/registry.err" ||
-      fail "registry $name did not answer on 127.0.0.1:$port: $(tail -n 5 "$dir/registry.err")"
-  done
-  fail "registry $name: no free port after 5 attempts"
-}
-
 # A private ECR registry takes "AWS" and the GetAuthorizationToken password as Basic credentials
 # on every request. distribution reads its htpasswd once and keeps one password per user, so the
 # password is fixed: start aws_server.py with --ecr-passwords PASSWORD. Exports NAME_ADDR,

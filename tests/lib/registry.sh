@@ -137,6 +137,13 @@ registry_start() {
     *) fail "registry_start: MODE must be plain, basic or token, got '$mode'" ;;
   esac
 
+  _registry_serve "$name" "$dir" "$mode"
+}
+
+# _registry_serve NAME DIR MODE: starts docker-registry for a DIR whose auth files are ready
+# (also used by aws_checks.sh for registries with fixed credentials).
+_registry_serve() {
+  local name="$1" dir="$2" mode="$3"
   # The port is free when picked but could be taken before the registry binds: retry then.
   local attempt port pgid
   for attempt in 1 2 3 4 5; do
