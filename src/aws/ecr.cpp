@@ -83,7 +83,12 @@ Expected<AuthorizationToken> decode_token(const std::string& token, const util::
   if (expires_at == nullptr || !expires_at->is_number()) {
     return make_error(ErrorKind::Integrity, "the ECR authorization token has no expiresAt");
   }
-  const double seconds = expires_at->as_double();
+  // system_clock holds nanoseconds in 64 bits (1677..2262): clamp to 1970..2200 rather than
+  // overflow on a hostile or broken reply (found by fuzzing). NaN counts as already expired.
+  double seconds = expires_at->as_double();
+  constexpr double kYear2200 = 7258118400.0;
+  if (!(seconds >= 0)) seconds = 0;
+  if (seconds > kYear2200) seconds = kYear2200;
   result.expires_at = std::chrono::system_clock::time_point(
       std::chrono::seconds(static_cast<std::int64_t>(std::floor(seconds))));
   return result;
