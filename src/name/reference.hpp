@@ -41,6 +41,8 @@ Expected<Repository> parse_repository(std::string_view text);
 bool is_valid_digest(std::string_view digest);
 // [\w][\w.-]{0,127}
 bool is_valid_tag(std::string_view tag);
+// path-component := [a-z0-9]+ ( ( [._] | __ | [-]+ ) [a-z0-9]+ )* (one segment between slashes).
+bool is_valid_path_component(std::string_view component);
 // A host or host:port as docker accepts (domain components, IPv4, [IPv6], optional port).
 bool is_valid_registry_host(std::string_view host);
 

@@ -1,7 +1,6 @@
 #include "oci/manifest.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "util/json.hpp"
 #include "util/strings.hpp"
@@ -192,28 +191,6 @@ Expected<std::string> resolve_media_type(const Json& root, std::string_view cont
       std::string(kSupportedHint));
 }
 
-// "linux/arm64" in an index usually carries variant "v8", but not always (containerd's platforms
-// package treats the empty arm64 variant as v8), so a wanted v8 also matches an empty variant.
-std::string effective_variant(const Platform& platform) {
-  if (platform.architecture == "arm64" && platform.variant.empty()) return "v8";
-  return platform.variant;
-}
-
-bool is_valid_platform_part(std::string_view part) {
-  if (part.empty()) return false;
-  for (char c : part) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool is_attestation(const Descriptor& child) {
-  return !child.reference_digest.empty() || child.reference_type == "attestation-manifest" ||
-         (child.platform && child.platform->os == "unknown" &&
-          child.platform->architecture == "unknown");
-}
-
 }  // namespace
 
 std::string manifest_accept_header() {
@@ -235,39 +212,6 @@ bool is_image_media_type(std::string_view media_type) {
 bool is_schema1_media_type(std::string_view media_type) {
   std::string bare = bare_media_type(media_type);
   return bare == media::kDockerSchema1 || bare == media::kDockerSchema1Signed;
-}
-
-std::string Platform::str() const {
-  std::string text = os + "/" + architecture;
-  if (!variant.empty()) text += "/" + variant;
-  return text;
-}
-
-Expected<Platform> parse_platform(std::string_view text) {
-  std::string lowered = util::to_lower(util::trim(text));
-  std::vector<std::string> parts = util::split(lowered, '/');
-  bool valid = parts.size() == 2 || parts.size() == 3;
-  for (const std::string& part : parts) valid = valid && is_valid_platform_part(part);
-  if (!valid) {
-    return make_error(ErrorKind::Usage, "invalid platform \"" + std::string(text) + "\"",
-                      "write os/architecture[/variant], e.g. linux/amd64, linux/arm64/v8");
-  }
-  Platform platform;
-  platform.os = parts[0];
-  platform.architecture = parts[1];
-  // The names `uname -m` prints, as containerd's platforms.Normalize maps them.
-  if (platform.architecture == "x86_64" || platform.architecture == "x86-64") {
-    platform.architecture = "amd64";
-  } else if (platform.architecture == "aarch64") {
-    platform.architecture = "arm64";
-  }
-  if (parts.size() == 3) platform.variant = parts[2];
-  return platform;
-}
-
-bool platform_matches(const Platform& wanted, const Platform& candidate) {
-  if (wanted.os != candidate.os || wanted.architecture != candidate.architecture) return false;
-  return wanted.variant.empty() || effective_variant(wanted) == effective_variant(candidate);
 }
 
 std::vector<Descriptor> Manifest::blobs() const {
@@ -324,66 +268,6 @@ Expected<Manifest> parse_manifest(std::string_view bytes, std::string_view conte
     manifest.subject = std::move(*parsed_subject);
   }
   return manifest;
-}
-
-Expected<std::string> filter_index(std::string_view index_bytes,
-                                   const std::vector<Platform>& wanted) {
-  auto manifest = parse_manifest(index_bytes, "");
-  if (!manifest) return manifest.error();
-  if (manifest->kind != Manifest::Kind::Index) {
-    return integrity("cannot filter platforms: the manifest is not an image index");
-  }
-  // Nothing asked for: hand back the original bytes so the digest stays the same.
-  if (wanted.empty()) return std::string(index_bytes);
-
-  auto root = Json::parse(index_bytes);
-  if (!root) return root.error();  // parse_manifest succeeded, so this does not happen
-  const std::vector<Json>& child_json = root->find("manifests")->items();
-  const std::vector<Descriptor>& children = manifest->manifests;
-
-  std::vector<bool> keep(children.size(), false);
-  std::set<std::string> kept_digests;
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    if (!children[i].platform || is_attestation(children[i])) continue;
-    for (const Platform& platform : wanted) {
-      if (platform_matches(platform, *children[i].platform)) {
-        keep[i] = true;
-        kept_digests.insert(children[i].digest);
-        break;
-      }
-    }
-  }
-  if (kept_digests.empty()) {
-    std::vector<std::string> offered;
-    for (const Descriptor& child : children) {
-      if (!child.platform || is_attestation(child)) continue;
-      std::string name = child.platform->str();
-      if (std::find(offered.begin(), offered.end(), name) == offered.end()) offered.push_back(name);
-    }
-    std::vector<std::string> asked;
-    for (const Platform& platform : wanted) asked.push_back(platform.str());
-    return make_error(
-        ErrorKind::Usage,
-        "none of the requested platforms (" + util::join(asked, ", ") +
-            ") is in the image index; it offers: " +
-            (offered.empty() ? std::string("no platforms") : util::join(offered, ", ")),
-        "choose platforms from that list, or leave platforms empty to copy them all");
-  }
-  // Buildx attestations (unknown/unknown) are separate children pointing at their image through
-  // vnd.docker.reference.digest; keeping them with their image keeps provenance/SBOM intact.
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    if (!keep[i] && !children[i].reference_digest.empty() &&
-        kept_digests.count(children[i].reference_digest) != 0) {
-      keep[i] = true;
-    }
-  }
-
-  Json filtered = Json::array();
-  for (std::size_t i = 0; i < children.size(); ++i) {
-    if (keep[i]) filtered.push(child_json[i]);
-  }
-  root->set("manifests", std::move(filtered));
-  return root->dump();
 }
 
 }  // namespace ecrm::oci

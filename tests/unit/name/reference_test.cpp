@@ -8,9 +8,6 @@
 #include <vector>
 
 using ecrm::ErrorKind;
-using ecrm::name::is_valid_digest;
-using ecrm::name::is_valid_registry_host;
-using ecrm::name::is_valid_tag;
 using ecrm::name::parse_reference;
 using ecrm::name::parse_repository;
 
@@ -241,49 +238,4 @@ TEST_CASE("parse_repository normalises and refuses tags and digests", "[referenc
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("must be lowercase"));
   CHECK_THAT(bad.error().hint, Catch::Contains("owner/app"));
-}
-
-TEST_CASE("is_valid_digest accepts only sha256 with 64 lower-case hex", "[reference]") {
-  CHECK(is_valid_digest(kDigest));
-  CHECK(is_valid_digest("sha256:3dcb059253b2ebb44de3936620e1cff3dadcd2c1c982d579081ca8128c1eb319"));
-  CHECK_FALSE(is_valid_digest(""));
-  CHECK_FALSE(is_valid_digest("sha256:"));
-  CHECK_FALSE(is_valid_digest(kHex));
-  CHECK_FALSE(is_valid_digest("sha256:" + kHex.substr(1)));
-  CHECK_FALSE(is_valid_digest(kDigest + "f"));
-  CHECK_FALSE(is_valid_digest("sha256:" + repeat("A", 64)));
-  CHECK_FALSE(is_valid_digest("sha256:" + repeat("g", 64)));
-  CHECK_FALSE(is_valid_digest("sha512:" + kHex + kHex));
-  CHECK_FALSE(is_valid_digest("SHA256:" + kHex));
-}
-
-TEST_CASE("is_valid_tag follows [\\w][\\w.-]{0,127}", "[reference]") {
-  CHECK(is_valid_tag("latest"));
-  CHECK(is_valid_tag("noble-3dcb059253b2"));
-  CHECK(is_valid_tag("_private"));
-  CHECK(is_valid_tag("V1.2.3_rc-1"));
-  CHECK(is_valid_tag(repeat("a", 128)));
-  CHECK_FALSE(is_valid_tag(repeat("a", 129)));
-  CHECK_FALSE(is_valid_tag(""));
-  CHECK_FALSE(is_valid_tag(".hidden"));
-  CHECK_FALSE(is_valid_tag("-dash"));
-  CHECK_FALSE(is_valid_tag("a/b"));
-  CHECK_FALSE(is_valid_tag("a:b"));
-  CHECK_FALSE(is_valid_tag("a b"));
-  CHECK_FALSE(is_valid_tag("caf\xc3\xa9"));
-}
-
-TEST_CASE("is_valid_registry_host accepts domains, IPv4, [IPv6] and ports", "[reference]") {
-  for (const char* good :
-       {"localhost", "localhost:5000", "public.ecr.aws", "Public.ECR.aws", "127.0.0.1:5000",
-        "[::1]", "[::1]:5000", "xn--n3h.com:18080", "a", "test-com:8080"}) {
-    INFO(good);
-    CHECK(is_valid_registry_host(good));
-  }
-  for (const char* bad :
-       {"", ":5000", "host:", "host:port", "host:0", "host:65536", "-host", "host-", "a..b", ".a",
-        "a.", "[::1", "[]", "[fe80::1%eth0]", "[::1]5000", "ho_st", "host/path", "https://host"}) {
-    INFO(bad);
-    CHECK_FALSE(is_valid_registry_host(bad));
-  }
 }
