@@ -183,11 +183,13 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
                                                     " failed: " + detail);
   error.http_status = static_cast<int>(status);
   error.code = code;
-  if (code == "RepositoryNotFoundException") {
-    error.kind = ErrorKind::NotFound;
-  } else if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
+  // The status decides first, as botocore's retry checker does: a 5xx or 429 is a server that
+  // could not answer, whatever error code its body names (found by fuzz_service_reply).
+  if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
     error.retryable = true;
     error.hint = "AWS is throttling or unavailable; re-run the job later";
+  } else if (code == "RepositoryNotFoundException") {
+    error.kind = ErrorKind::NotFound;
   } else if (is_auth_code(code) || status == 401 || status == 403) {
     error.kind = ErrorKind::Auth;
     error.hint = auth_hint(type, operation, code);

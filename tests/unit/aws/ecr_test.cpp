@@ -131,6 +131,12 @@ TEST_CASE("ECR errors: code from header or __type, mapped to kinds", "[ecr]") {
       "");
   CHECK(header.code == "RepositoryNotFoundException");
 
+  // A 5xx is a server that could not answer: retried, not taken as "the repository is missing".
+  auto unavailable = aws::ecr_error(DestinationType::Ecr, "DescribeRepositories", 503, {},
+                                    R"({"__type":"RepositoryNotFoundException"})");
+  CHECK(unavailable.retryable);
+  CHECK(unavailable.kind != ErrorKind::NotFound);
+
   auto denied = aws::ecr_error(
       DestinationType::EcrPublic, "GetAuthorizationToken", 400, {},
       R"({"__type":"AccessDeniedException","Message":"User is not authorized to perform: ecr-public:GetAuthorizationToken"})");
