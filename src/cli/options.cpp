@@ -56,7 +56,7 @@ constexpr Spec kSpecs[] = {
      "none"},
     {"destination-password", Group::Credentials, "PASS",
      "Password or token for the destination registry", "none"},
-    {"docker-config", Group::Credentials, "FILE", "Docker config.json with auths/credHelpers",
+    {"docker-config", Group::Credentials, "FILE", "Docker config.json whose auths entries are used",
      "$DOCKER_CONFIG/config.json, else ~/.docker/config.json"},
     {"output-file", Group::Output, "FILE", "Append step outputs here; empty for stdout",
      "$GITHUB_OUTPUT, else stdout"},
