@@ -54,7 +54,12 @@ def make_signing_identity(alg):
 
 
 def read_users(path):
-    """Re-read on every request: tests (and the fake AWS server) append users while we run."""
+    """Re-read on every request: tests (and the fake AWS server) append users while we run.
+
+    A user may have several lines, and each password is good: the fake AWS server appends one
+    AWS:<password> line per GetAuthorizationToken and removes it when it expires, and real ECR
+    keeps every token it issued valid for 12 hours, so runs in parallel lanes do not revoke each
+    other's passwords."""
     users = {}
     if not path:
         return users
@@ -65,7 +70,7 @@ def read_users(path):
                 if not line or line.startswith("#") or ":" not in line:
                     continue
                 user, password = line.split(":", 1)
-                users[user] = password
+                users.setdefault(user, []).append(password)
     except FileNotFoundError:
         pass
     return users
@@ -113,10 +118,9 @@ class TokenServer:
         if username is None:
             return "", self.args.allow_anonymous_pull
         users = read_users(self.args.users_file)
-        expected = users.get(username)
-        if expected is None or not secrets.compare_digest(expected, password):
-            return username, False
-        return username, True
+        # compare_digest over every listed password (no early exit on the first match).
+        matches = [secrets.compare_digest(expected, password) for expected in users.get(username, [])]
+        return username, any(matches)
 
     def grant(self, subject, scopes):
         access = []
