@@ -23,9 +23,10 @@ int fail(const Error& error) {
   std::string text = error.message;
   std::string hint = error.hint;
   if (hint.empty() && error.kind == ErrorKind::Integrity)
-    hint = "the registry served content that does not match its own description; nothing was "
-           "tagged. Re-run; if it persists, the source image or registry is broken: report it to "
-           "its operator";
+    hint =
+        "the registry served content that does not match its own description; nothing was "
+        "tagged. Re-run; if it persists, the source image or registry is broken: report it to "
+        "its operator";
   if (!hint.empty()) text += "\nfix: " + hint;
   log.error(text,
             error.kind == ErrorKind::Usage ? "ecr-mirror: invalid input" : "ecr-mirror failed");

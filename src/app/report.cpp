@@ -33,16 +33,16 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
               std::uint64_t requests, const cli::EnvLookup& env) {
   auto& log = util::Log::get();
   const auto& b = result.blobs;
-  const std::string copied =
-      result.dry_run ? "would copy " + std::to_string(b.copied) + " blobs (" +
-                           util::format_bytes(b.bytes_copied) + ")"
-                     : std::to_string(b.copied) + " blobs copied (" +
-                           util::format_bytes(b.bytes_copied) + ", " +
-                           util::format_rate(b.bytes_copied, result.seconds) + ")";
+  const std::string copied = result.dry_run
+                                 ? "would copy " + std::to_string(b.copied) + " blobs (" +
+                                       util::format_bytes(b.bytes_copied) + ")"
+                                 : std::to_string(b.copied) + " blobs copied (" +
+                                       util::format_bytes(b.bytes_copied) + ", " +
+                                       util::format_rate(b.bytes_copied, result.seconds) + ")";
   log.info(std::string(result.dry_run ? "dry run done" : "done") + " in " +
-           util::format_duration(result.seconds) + ": " + copied + ", " + std::to_string(b.present) +
-           " already present, " + std::to_string(b.mounted) + " mounted, " +
-           std::to_string(result.manifests_pushed) + " manifests and " +
+           util::format_duration(result.seconds) + ": " + copied + ", " +
+           std::to_string(b.present) + " already present, " + std::to_string(b.mounted) +
+           " mounted, " + std::to_string(result.manifests_pushed) + " manifests and " +
            std::to_string(result.tags_pushed.size()) + " tags pushed, " + std::to_string(requests) +
            " registry requests");
 

@@ -1,8 +1,8 @@
 #pragma once
 // Talking to one registry host as thin layers (go-containerregistry's transport): learn the
 // challenge from the first 401, fetch and cache a Bearer token per scope set (or use Basic), send,
-// and on a later 401 refresh the credential once; retry 408/429/5xx and broken connections with backoff; follow
-// redirects ourselves so Authorization never leaves the registry's origin.
+// and on a later 401 refresh the credential once; retry 408/429/5xx and broken connections with
+// backoff; follow redirects ourselves so Authorization never leaves the registry's origin.
 // Thread-safe: workers share one Transport, each with its own http::Client.
 #include <atomic>
 #include <chrono>
