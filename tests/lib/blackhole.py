@@ -15,6 +15,8 @@ import socket
 import sys
 import time
 
+from serverkit import write_atomically
+
 FILLERS = 4
 
 
@@ -39,10 +41,7 @@ def main():
         fillers.append(filler)
     time.sleep(0.2)  # let the handshakes that can complete fill the queue
 
-    tmp = args.ready_file + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"port": port, "pid": os.getpid()}) + "\n")
-    os.replace(tmp, args.ready_file)
+    write_atomically(args.ready_file, json.dumps({"port": port, "pid": os.getpid()}) + "\n")
     # Nothing to serve: just keep the sockets open for a bounded time.
     time.sleep(args.max_seconds)
     return 0

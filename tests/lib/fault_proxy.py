@@ -47,13 +47,7 @@ sys.dont_write_bytecode = True  # keep tests/lib free of __pycache__
 
 from faultproxy.handler import make_handler  # noqa: E402 - after the bytecode switch
 from faultproxy.state import Proxy  # noqa: E402
-
-
-def write_atomically(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+from serverkit import serve_bounded, write_atomically  # noqa: E402
 
 
 def main():
@@ -97,14 +91,7 @@ def main():
     write_atomically(args.ready_file, json.dumps({
         "port": httpd.server_address[1], "redirect_host": args.redirect_host if redirect_port else None,
         "redirect_port": redirect_port, "pid": os.getpid()}) + "\n")
-    # Bounded lifetime: a suite killed without its cleanup must not leave us behind.
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    try:
-        httpd.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve_bounded(httpd, args.max_seconds)
     return 0
 
 

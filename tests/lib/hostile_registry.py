@@ -34,7 +34,6 @@ import datetime
 import hashlib
 import ipaddress
 import json
-import os
 import random
 import re
 import ssl
@@ -42,6 +41,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from serverkit import serve_bounded, write_atomically
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -322,19 +323,10 @@ def main():
         server.socket = make_tls_context(args.cert_out).wrap_socket(
             server.socket, server_side=True, do_handshake_on_connect=False)
     port = server.server_address[1]
-    # A bounded lifetime even if the test that started us dies without stopping us.
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
     ready = {"addr": f"{args.host}:{port}", "port": port, "index_digest": content.index_digest,
              "tag": TAG}
-    with open(args.ready_file + ".tmp", "w", encoding="utf-8") as handle:
-        json.dump(ready, handle)
-    os.replace(args.ready_file + ".tmp", args.ready_file)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    write_atomically(args.ready_file, json.dumps(ready))
+    serve_bounded(server, args.max_seconds)
     return 0
 
 

@@ -10,12 +10,13 @@ usage: slow_proxy.py --upstream 127.0.0.1:PORT --port-file F --log F [--blob-del
 """
 import argparse
 import http.client
-import os
 import re
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from serverkit import serve_bounded, write_atomically
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate"}
@@ -103,14 +104,8 @@ def main():
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args, threading.Lock()))
     httpd.daemon_threads = True
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(f"{httpd.server_address[1]}\n")
-    os.replace(tmp, args.port_file)
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    httpd.serve_forever(poll_interval=0.2)
+    write_atomically(args.port_file, f"{httpd.server_address[1]}\n")
+    serve_bounded(httpd, args.max_seconds)
     return 0
 
 

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from serverkit import serve_bounded, write_atomically
+
 # Actions a registry understands for repositories; "*" is what `delete` clients ask for.
 KNOWN_REPOSITORY_ACTIONS = {"pull", "push", "delete", "*"}
 
@@ -254,19 +256,8 @@ def main():
     httpd = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
     httpd.daemon_threads = True
     if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(f"{httpd.server_address[1]}\n")
-        os.replace(tmp, args.port_file)
-
-    # Bounded lifetime: a suite killed without running its cleanup must not leave us behind.
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    try:
-        httpd.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        write_atomically(args.port_file, f"{httpd.server_address[1]}\n")
+    serve_bounded(httpd, args.max_seconds)
     return 0
 
 

@@ -4,11 +4,12 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from serverkit import write_atomically
 
 from . import ecr, oidc, sts
 from .config import Config
@@ -161,14 +162,6 @@ class Handler(BaseHTTPRequestHandler):
             self._json(404, {"message": "not found"})
 
 
-def _write_ready(path: str, port: int) -> None:
-    doc = json.dumps({"port": port, "url": f"http://127.0.0.1:{port}", "pid": os.getpid()})
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)))
-    with os.fdopen(fd, "w") as f:
-        f.write(doc + "\n")
-    os.replace(tmp, path)
-
-
 def serve(config: Config) -> int:
     app = App(config)
     handler = type("BoundHandler", (Handler,), {"app": app})
@@ -194,7 +187,9 @@ def serve(config: Config) -> int:
 
     threading.Thread(target=housekeeping, daemon=True).start()
     if config.ready_file:
-        _write_ready(config.ready_file, server.server_address[1])
+        port = server.server_address[1]
+        write_atomically(config.ready_file, json.dumps(
+            {"port": port, "url": f"http://127.0.0.1:{port}", "pid": os.getpid()}) + "\n")
     server.serve_forever(poll_interval=0.1)
     server.server_close()
     stop.set()
