@@ -11,15 +11,7 @@
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR/../lib source=aws_checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/aws_checks.sh"
-suite_init aws_ecr_private
-require_tools docker-registry skopeo jq curl htpasswd
-require_ecrm_bin
-"$PY" -c 'import botocore' 2>/dev/null || skip "$PY lacks python3-botocore (aws_server.py verifies signatures with it)"
-
-unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN \
-  AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME AWS_PROFILE AWS_ENDPOINT_URL AWS_REGION \
-  AWS_DEFAULT_REGION
-export GITHUB_ACTIONS=true
+aws_suite_init aws_ecr_private htpasswd
 export GITHUB_STEP_SUMMARY="$TEST_TMP/step-summary.md"
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }

@@ -11,15 +11,8 @@
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR/../lib source=aws_checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/aws_checks.sh"
-suite_init aws_failures
-require_tools docker-registry skopeo jq curl
-require_ecrm_bin
-"$PY" -c 'import botocore' 2>/dev/null || skip "$PY lacks python3-botocore (aws_server.py verifies signatures with it)"
-
-unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN \
-  AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME AWS_PROFILE AWS_ENDPOINT_URL AWS_REGION \
-  AWS_DEFAULT_REGION
-export GITHUB_ACTIONS=true GITHUB_REPOSITORY=octo-org/octo-repo GITHUB_REF=refs/heads/main
+aws_suite_init aws_failures
+export GITHUB_REPOSITORY=octo-org/octo-repo GITHUB_REF=refs/heads/main
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 STATIC_AKID=AKIAECRMFAILURES0001
@@ -31,7 +24,7 @@ ECR_TOKEN_SECONDS=3
 
 registry_start SRC plain
 # Short-lived bearer tokens: a copy keeps asking the token server, with the ECR password.
-registry_start_token_expiring DST "$BEARER_SECONDS"
+registry_start DST token --token-lifetime "$BEARER_SECONDS"
 # --ecr-revoke-expired: an expired ECR password is dropped from the token server's users file.
 aws_server_start --users-file "$DST_USERS_FILE" --ecr-revoke-expired \
   --static-credentials "$STATIC_AKID:$STATIC_SECRET" \

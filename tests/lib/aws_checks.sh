@@ -14,7 +14,7 @@
 #   assert_run_masking           the run's OIDC, STS and ECR secrets masked (the first three early)
 #   bearer_tokens_masked         how many registry bearer tokens were masked
 #   registry_start_aws_basic NAME PASSWORD        Basic-auth registry whose only user is AWS
-#   registry_start_token_expiring NAME SECONDS    token-auth registry with short-lived tokens
+#   aws_suite_init NAME [TOOL...]  suite_init for an AWS suite: tools, botocore, a clean AWS env
 
 # shellcheck source-path=SCRIPTDIR source=registry.sh
 source "$(dirname "${BASH_SOURCE[0]}")/registry.sh"
@@ -152,32 +152,17 @@ registry_start_aws_basic() {
   _registry_serve "$name" "$dir" basic
 }
 
-# registry_start NAME token, with bearer tokens that live SECONDS (registry.sh's token server
-# default is 300 s): a run then fetches bearer tokens, and so presents its registry credentials,
-# all along. Exports what registry_start exports for token mode.
-registry_start_token_expiring() {
-  local name="$1" seconds="$2" dir service addr
-  dir="$TEST_TMP/registry-${name,,}"
-  service="ecrm-test-${name,,}"
-  mkdir -p "$dir/data"
-  # A user of its own, as registry_start makes, for the test's checks (skopeo --creds).
-  local user="${name,,}-user" pass
-  pass="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  printf '%s:%s\n' "$user" "$pass" >"$dir/users"
-  _registry_set "$name" USER "$user"
-  _registry_set "$name" PASS "$pass"
-  _registry_set "$name" CREDS "$user:$pass"
-  start_bg "$dir/token-server" "$PY" "$ECRM_LIB_DIR/token_server.py" --port 0 \
-    --port-file "$dir/token.port" --issuer ecrm-test-issuer --service "$service" \
-    --cert-out "$dir/token-root.pem" --users-file "$dir/users" --log "$dir/token.log" \
-    --expires-in "$seconds" --max-seconds "$ECRM_SERVER_LIFETIME"
-  wait_until 10 test -s "$dir/token.port" || fail "token server for $name did not start: $(cat "$dir/token-server.err")"
-  addr="127.0.0.1:$(cat "$dir/token.port")"
-  wait_until 10 curl -sf --max-time 1 -o /dev/null "http://$addr/healthz" ||
-    fail "token server for $name does not answer on $addr"
-  _registry_set "$name" TOKEN_ADDR "$addr"
-  _registry_set "$name" TOKEN_LOG "$dir/token.log"
-  _registry_set "$name" USERS_FILE "$dir/users"
-  _registry_set "$name" SERVICE "$service"
-  _registry_serve "$name" "$dir" token
+# The start every suite that mirrors through the AWS stand-in shares: the tools it needs, botocore
+# (aws_server.py verifies signatures with it), and none of the caller's AWS setup, so a run can
+# only use the credentials the suite gives it; GITHUB_ACTIONS=true so masking is exercised.
+aws_suite_init() {
+  suite_init "$1"
+  shift
+  require_tools docker-registry skopeo jq curl "$@"
+  require_ecrm_bin
+  "$PY" -c 'import botocore' 2>/dev/null || skip "$PY lacks python3-botocore (aws_server.py verifies signatures with it)"
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ROLE_ARN \
+    AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME AWS_PROFILE AWS_ENDPOINT_URL AWS_REGION \
+    AWS_DEFAULT_REGION
+  export GITHUB_ACTIONS=true
 }

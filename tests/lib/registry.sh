@@ -2,7 +2,9 @@
 # Local registries for integration suites: Debian's docker-registry (distribution 2.8.2) on
 # loopback, plain HTTP, with no auth, Basic (htpasswd) or token auth (tests/lib/token_server.py).
 #
-#   registry_start NAME MODE [--anonymous-pull] [--alg ES256]   MODE: plain | basic | token
+#   registry_start NAME MODE [--anonymous-pull] [--alg ES256] [--token-lifetime SECONDS]
+#     MODE: plain | basic | token. --token-lifetime: bearer tokens live SECONDS (default 300), so
+#     a run fetches tokens, and presents its registry credentials, all along.
 #     exports (NAME upper-cased) NAME_ADDR=127.0.0.1:PORT, NAME_LOG (access log, one line per
 #     request), NAME_DIR; basic/token: NAME_USER, NAME_PASS, NAME_CREDS=user:pass;
 #     token: NAME_TOKEN_ADDR, NAME_TOKEN_LOG, NAME_USERS_FILE (user:password lines, re-read by
@@ -39,11 +41,11 @@ _registry_answers() {
 }
 
 _token_server_start() {
-  local name="$1" dir="$2" anonymous="$3" alg="$4"
+  local name="$1" dir="$2" anonymous="$3" alg="$4" lifetime="$5"
   local service="ecrm-test-${name,,}"
   local args=(--port 0 --port-file "$dir/token.port" --issuer ecrm-test-issuer --service "$service"
     --cert-out "$dir/token-root.pem" --users-file "$dir/users" --log "$dir/token.log"
-    --alg "$alg" --max-seconds "$ECRM_SERVER_LIFETIME")
+    --alg "$alg" --expires-in "$lifetime" --max-seconds "$ECRM_SERVER_LIFETIME")
   [[ "$anonymous" == 1 ]] && args+=(--allow-anonymous-pull)
   start_bg "$dir/token-server" "$PY" "$ECRM_LIB_DIR/token_server.py" "${args[@]}"
   wait_until 10 test -s "$dir/token.port" || fail "token server for $name did not start: $(cat "$dir/token-server.err")"
@@ -105,11 +107,12 @@ EOF
 registry_start() {
   local name="$1" mode="$2"
   shift 2
-  local anonymous=0 alg=RS256
+  local anonymous=0 alg=RS256 lifetime=300
   while (($#)); do
     case "$1" in
       --anonymous-pull) anonymous=1 ;;
       --alg) alg="$2"; shift ;;
+      --token-lifetime) lifetime="$2"; shift ;;
       *) fail "registry_start: unknown option $1" ;;
     esac
     shift
@@ -131,7 +134,7 @@ registry_start() {
         htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || fail "htpasswd failed"
       else
         printf '%s:%s\n' "$user" "$pass" >"$dir/users"
-        _token_server_start "$name" "$dir" "$anonymous" "$alg"
+        _token_server_start "$name" "$dir" "$anonymous" "$alg" "$lifetime"
       fi
       ;;
     *) fail "registry_start: MODE must be plain, basic or token, got '$mode'" ;;
