@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "aws/retry.hpp"
 #include "aws/sts.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
@@ -124,7 +125,7 @@ Expected<std::string> parse_oidc_token_reply(long status, std::string_view body)
         ErrorKind::Auth, "the GitHub OIDC token request failed with HTTP " + std::to_string(status),
         "check that the job has `permissions: id-token: write`; a 5xx is GitHub's side: re-run");
     error.http_status = static_cast<int>(status);
-    error.retryable = status >= 500 || status == 429;
+    error.retryable = is_retryable_aws_reply(status, "");
     return error;
   }
   auto json = util::Json::parse(body);

@@ -183,9 +183,9 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
                                                     " failed: " + detail);
   error.http_status = static_cast<int>(status);
   error.code = code;
-  // The status decides first, as botocore's retry checker does: a 5xx or 429 is a server that
-  // could not answer, whatever error code its body names (found by fuzz_service_reply).
-  if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
+  // Before the code-specific kinds: a 5xx naming RepositoryNotFoundException is still a 5xx
+  // (found by fuzz_service_reply).
+  if (is_retryable_aws_reply(status, code)) {
     error.retryable = true;
     error.hint = "AWS is throttling or unavailable; re-run the job later";
   } else if (code == "RepositoryNotFoundException") {

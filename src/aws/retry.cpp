@@ -51,4 +51,8 @@ bool is_retryable_aws_code(std::string_view code) {
   return std::find(std::begin(kRetryable), std::end(kRetryable), code) != std::end(kRetryable);
 }
 
+bool is_retryable_aws_reply(long status, std::string_view code) {
+  return status >= 500 || status == 429 || is_retryable_aws_code(code);
+}
+
 }  // namespace ecrm::aws

@@ -72,4 +72,9 @@ Expected<T> with_retries(CallContext& context, std::string_view what,
 // AWS answers throttling and its own faults with these; they are worth another try.
 bool is_retryable_aws_code(std::string_view code);
 
+// Whether an AWS (or GitHub OIDC) error reply is worth another try. The status decides first, as
+// botocore's retry checker does: a 5xx or 429 is a server that could not answer, whatever error
+// code its body names.
+bool is_retryable_aws_reply(long status, std::string_view code);
+
 }  // namespace ecrm::aws

@@ -151,7 +151,7 @@ Error sts_error(long status, std::string_view body, const AssumeRoleRequest& req
                                                 request.role_arn + " failed: " + detail);
   error.http_status = static_cast<int>(status);
   error.code = code;
-  if (is_retryable_aws_code(code) || status >= 500 || status == 429) {
+  if (is_retryable_aws_reply(status, code)) {
     error.retryable = true;
     error.hint = "STS or the identity provider is unavailable or throttling; re-run the job later";
     return error;
