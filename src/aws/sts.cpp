@@ -85,8 +85,13 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
   // system_clock counts nanoseconds in 64 bits: it ends in 2262 and starts in 1677. An expiry
   // outside 1970..2200 means "already expired" or "not in our lifetime"; clamp rather than
   // overflow (found by fuzzing).
-  if (utc.tm_year < 1970) utc = std::tm{0, 0, 0, 1, 1, 1970};
-  if (utc.tm_year > 2200) utc = std::tm{0, 0, 0, 1, 1, 2200};
+  if (utc.tm_year < 1970 || utc.tm_year > 2200) {
+    const int year = utc.tm_year < 1970 ? 1970 : 2200;
+    utc = std::tm{};
+    utc.tm_year = year;
+    utc.tm_mon = 1;  // still 1-based here, like the parsed fields
+    utc.tm_mday = 1;
+  }
   utc.tm_year -= 1900;
   utc.tm_mon -= 1;
   return std::chrono::system_clock::from_time_t(timegm(&utc));
