@@ -32,15 +32,9 @@ throttle='{"case": "throttle", "rules": [{"kind": "blob-get", "fault": "throttle
 no_faults='{"case": "none", "rules": []}'
 
 assert_no_secrets() {
-  local list="$TEST_TMP/secrets.list" file
-  { printf '%s\n' "$DST_PASS"; cat "$DSTREC_FAULT_DIR/secrets"; } | sed '/^$/d' | sort -u >"$list"
-  [[ -s "$list" ]] || fail "no secrets collected: the leak check would prove nothing"
-  for file in "$@"; do
-    [[ -f "$file" ]] || continue
-    if grep -v '^::add-mask::' "$file" | grep -qF -f "$list"; then
-      fail "$(basename "$file") prints a secret outside ::add-mask:: lines"
-    fi
-  done
+  local list="$TEST_TMP/secrets.list"
+  { printf '%s\n' "$DST_PASS"; cat "$DSTREC_FAULT_DIR/secrets"; } | sort -u >"$list"
+  assert_secrets_unprinted "$list" "$@"
 }
 
 # tag_state REF: the digest REF's tag resolves to, or "absent".

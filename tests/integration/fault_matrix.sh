@@ -186,23 +186,13 @@ tag_state() {
 
 # assert_no_secrets_printed LANE FILE...: no secret outside ::add-mask:: lines.
 assert_no_secrets_printed() {
-  local lane="$1" list="$TEST_TMP/secrets.$BASHPID" file
+  local lane="$1" list="$TEST_TMP/secrets.$BASHPID"
   shift
   {
     printf '%s\n%s\n' "$SRC_PASS" "$DST_PASS"
     cat "$SUITE_TMP/lane$lane/secrets" "$AWS_SERVER_SECRETS"
-  } | sed '/^$/d' | sort -u >"$list"
-  for file in "$@"; do
-    [[ -f "$file" ]] || continue
-    if grep -v '^::add-mask::' "$file" | grep -qF -f "$list"; then
-      fail "$(basename "$file") prints a secret outside ::add-mask:: lines"
-    fi
-  done
-}
-
-# The error ecr-mirror reported: the ::error command, or stderr from "error: " on.
-error_text() {
-  { grep '^::error' "$RUN_STDOUT" || true; sed -n '/^error: /,$p' "$RUN_STDERR"; } | sed 's/%0A/\n/g'
+  } | sort -u >"$list"
+  assert_secrets_unprinted "$list" "$@"
 }
 
 baseline_count() { jq -r --arg k "$2" '.[$k] // 0' "$SUITE_TMP/baseline-$1.json"; }

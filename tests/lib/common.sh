@@ -172,6 +172,27 @@ assert_file_not_contains() {
   fi
 }
 
+# assert_secrets_unprinted LIST FILE...: no line of the file LIST (one secret a line; blank lines
+# are dropped) appears in any FILE outside ::add-mask:: lines. An empty LIST would prove nothing,
+# so it fails.
+assert_secrets_unprinted() {
+  local list="$1" file
+  shift
+  sed -i '/^$/d' "$list"
+  [[ -s "$list" ]] || fail "no secrets collected: the leak check would prove nothing"
+  for file in "$@"; do
+    [[ -f "$file" ]] || continue
+    if grep -v '^::add-mask::' "$file" | grep -qF -f "$list"; then
+      fail "$(basename "$file") prints a secret outside ::add-mask:: lines"
+    fi
+  done
+}
+
+# The error ecr-mirror reported: the ::error command, or stderr from "error: " on.
+error_text() {
+  { grep '^::error' "$RUN_STDOUT" || true; sed -n '/^error: /,$p' "$RUN_STDERR"; } | sed 's/%0A/\n/g'
+}
+
 assert_rc() {
   local expected="$1" what="${2:-ecr-mirror}"
   [[ "$RUN_RC" == "$expected" ]] || fail "$what: exit code $RUN_RC, expected $expected"
