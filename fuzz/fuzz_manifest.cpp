@@ -15,13 +15,6 @@ using namespace ecrm;
 
 namespace {
 
-std::string_view take_line(std::string_view& rest) {
-  const std::size_t newline = rest.find('\n');
-  const std::string_view line = rest.substr(0, newline);
-  rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-  return line;
-}
-
 void check_descriptor(const oci::Descriptor& descriptor) {
   // A digest that is not sha256:<64 lower hex> must never reach a registry URL.
   FUZZ_CHECK(name::is_valid_digest(descriptor.digest));

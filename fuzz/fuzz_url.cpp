@@ -15,13 +15,6 @@ using namespace ecrm;
 
 namespace {
 
-std::string_view take_line(std::string_view& rest) {
-  const std::size_t newline = rest.find('\n');
-  const std::string_view line = rest.substr(0, newline);
-  rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-  return line;
-}
-
 bool is_lower(std::string_view text) {
   for (char c : text) {
     if (c >= 'A' && c <= 'Z') return false;
