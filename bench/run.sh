@@ -6,6 +6,7 @@
 #   BENCH_ROUNDS=3        rounds per image (each round runs both tools, the order alternating)
 #   BENCH_SWEEP="4 8 16"  --concurrency values tried on image B (empty: no sweep)
 #   BENCH_C=1             image C (one 1 GiB layer); BENCH_C_BYTES its size; BENCH_C_SKOPEO=1
+#   BENCH_ECR=1           image B once more with the destination played as private ECR
 #   BENCH_STRICT=0        1: exit 3 when a target is NOT MET
 #   BENCH_REPORT=FILE     also write the report there; BENCH_KEEP_TMP=1 keeps the temp dir
 set -euo pipefail
@@ -50,7 +51,7 @@ declare -A IMG_ARGS=(
   # make_image accepts a single platform, so C is one 1 GiB layer, not 2 x 512 MiB.
   [C]="--platforms linux/amd64 --layers 1 --layer-size $C_BYTES --seed 103"
 )
-declare -A IMG_DIGEST=() IMG_BYTES=() IMG_SHAPE=()
+declare -A IMG_DIGEST=() IMG_BYTES=() IMG_SHAPE=() IMG_BLOBS=()
 
 # prepare_image NAME: writes the layout, seeds it into SRC once as src/<name>:bench, checks
 # the source serves the index make_image wrote, and drops the layout to save disk.
@@ -61,6 +62,7 @@ prepare_image() {
   /usr/bin/python3 "$REPO_ROOT/tests/lib/make_image.py" --out "$layout" --tag "$TAG" "${args[@]}" \
     >"$BENCH_TMP/summary-$name.json" || die "make_image.py failed for image $name"
   IMG_DIGEST[$name]="$(jq -r .index_digest "$BENCH_TMP/summary-$name.json")"
+  IMG_BLOBS[$name]="$(jq -r '.blobs | length' "$BENCH_TMP/summary-$name.json")"
   IMG_BYTES[$name]="$(du -sb "$layout/blobs" | cut -f1)"
   IMG_SHAPE[$name]="${args[1]//linux\//} x ${args[3]} x $((args[5] / MIB)) MiB"
   skopeo copy --quiet --all --dest-tls-verify=false "oci:$layout:$TAG" \
@@ -74,11 +76,19 @@ prepare_image() {
 
 # ------------------------------------------------------------------ runs
 
-RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s
+RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s dst_blob_requests_per_blob
 BAD_RUNS=0    # ecr-mirror copies that failed or produced a different index
 declare -A LAST_GOOD_REPO=() TAG_COUNT=()
 
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+
+# blob_requests_per_blob IMAGE: the destination's blob requests (HEAD, POST, PATCH, PUT on
+# /blobs/) since its mark, per blob of the image: the round trips a copy pays for each new blob.
+blob_requests_per_blob() {
+  local n
+  n="$(registry_requests dst | grep -c ' /v2/[^ ]*/blobs/' || true)"
+  awk -v n="$n" -v b="${IMG_BLOBS[$1]}" 'BEGIN { printf "%.2f", n / b }'
+}
 
 # timed LABEL CMD...: measure, plus M_REGCPU, the registries' CPU seconds during the run.
 timed() {
@@ -103,6 +113,7 @@ run_ecrm() {
   local img="$1" label="$2" round="$3" repo status
   shift 3
   repo="dst/${img,,}-${label//[^a-z0-9]/}-r$round"
+  registry_mark dst
   timed "$img-$label-r$round" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
     --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
   if [[ $M_RC != 0 ]]; then
@@ -119,14 +130,17 @@ run_ecrm() {
     say "ecr-mirror run $img/$label/r$round: $status; last log lines:"
     tail -n 5 "$M_ERR" >&2
   fi
-  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU"
-  say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $status"
+  local per_blob
+  per_blob="$(blob_requests_per_blob "$img")"
+  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob"
+  say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $per_blob dst requests/blob, $status"
 }
 
 run_skopeo() {
   local img="$1" round="$2" repo status
   repo="dst/${img,,}-skopeo-r$round"
   rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
+  registry_mark dst
   timed "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
     "docker://$SRC/src/${img,,}:$TAG" "docker://$DST/$repo:$TAG"
   if [[ $M_RC != 0 ]]; then
@@ -135,8 +149,10 @@ run_skopeo() {
   else
     status="$(check_copy "$img" "$repo")"
   fi
-  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU"
-  say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $status"
+  local per_blob
+  per_blob="$(blob_requests_per_blob "$img")"
+  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob"
+  say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $per_blob dst requests/blob, $status"
 }
 
 # bench_image IMAGE WITH_SKOPEO: ROUNDS rounds, the tool that goes first alternating, so neither
@@ -184,6 +200,48 @@ noop_image() {
   say "no-op $img: exit $M_RC, ${M_WALL} s, program ${NOOP_PROG[$img]} requests, access logs ${NOOP_LOG[$img]}"
 }
 
+# ------------------------------------------------------------------ the ECR path
+
+ECR_LINE=""
+# ecr_path IMAGE: one first copy of IMAGE with the destination played as private ECR: the
+# registry is the same destination, tests/lib/aws_server.py answers the ECR API
+# (BatchCheckLayerAvailability from the registry's storage). Counts the destination's blob
+# requests per blob and the API calls, against the registry path's count above.
+ecr_path() {
+  local img="$1" dir="$BENCH_TMP/aws" url i repo="dst/ecr-${1,,}"
+  mkdir -p "$dir"
+  setsid timeout --kill-after=5 "$BENCH_SERVER_LIFETIME" /usr/bin/python3 "$REPO_ROOT/tests/lib/aws_server.py" \
+    --port 0 --ready-file "$dir/ready.json" --log "$dir/requests.jsonl" \
+    --static-credentials AKIAECRMBENCH0000001:bench-secret --ecr-passwords bench-password \
+    --registry-root "$BENCH_TMP/registry-dst/data" --max-seconds "$BENCH_SERVER_LIFETIME" \
+    >"$dir/server.out" 2>"$dir/server.err" </dev/null &
+  BENCH_PGIDS+=("$!")
+  for ((i = 0; i < 100; i++)); do [[ -s "$dir/ready.json" ]] && break; sleep 0.1; done
+  url="$(jq -r .url "$dir/ready.json" 2>/dev/null)" || { ECR_LINE="aws_server.py did not start"; return; }
+  registry_mark dst
+  measure "$img-ecr" env AWS_ACCESS_KEY_ID=AKIAECRMBENCH0000001 AWS_SECRET_ACCESS_KEY=bench-secret \
+    AWS_ENDPOINT_URL_ECR="$url" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null "$ECRM" --source "$SRC/src/${img,,}:$TAG" \
+    --destination "$DST/$repo" --destination-type ecr --aws-region us-east-1 --create-repository \
+    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-ecr.outputs"
+  local status=ok
+  [[ $M_RC == 0 ]] || status="exit-$M_RC"
+  [[ "$status" != ok || "$(check_copy "$img" "$repo")" == ok ]] || status=wrong
+  local per_blob presence calls
+  per_blob="$(blob_requests_per_blob "$img")"
+  presence="$(jq -c 'select(.action == "BatchCheckLayerAvailability")' "$dir/requests.jsonl" | grep -c . || true)"
+  calls="$(jq -r '.action // empty' "$dir/requests.jsonl" | paste -sd, -)"
+  ECR_LINE="$(printf '%-3s %-10s %8s %10s %8s  %s' "$img" "$status" "$M_WALL" "$per_blob" "$presence" "$calls")"
+  say "ECR path $img: $status, ${M_WALL} s, $per_blob dst requests/blob, API calls $calls"
+}
+
+print_ecr_path() {
+  [[ -n "$ECR_LINE" ]] || return 0
+  printf 'first copy into private ECR (destination as ECR, aws_server.py for the API; %s blobs):\n' "${IMG_BLOBS[B]:-?}"
+  printf '%-3s %-10s %8s %10s %8s  %s\n' img status 'wall s' 'req/blob' presence 'API calls'
+  printf '%s\n\n' "$ECR_LINE"
+}
+
 # ------------------------------------------------------------------ report
 
 # stats IMAGE TOOL COLUMN: median of COLUMN over that tool's successful runs on IMAGE.
@@ -210,11 +268,11 @@ print_report() {
   # meaningless (ratios suffer less, the tools alternating).
   printf 'load avg:   %s at start, %s at end (1/5/15 min)\n\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-  local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s\n'
+  local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s %8s\n'
   # shellcheck disable=SC2059  # the format is the constant above
-  printf "$row" img shape tool runs ok 'wall s' 'RSS MiB' maxRSS 'CPU s' 'reg CPU' 'MiB/s' 'wall/sk' 'RSS/sk'
+  printf "$row" img shape tool runs ok 'wall s' 'RSS MiB' maxRSS 'CPU s' 'reg CPU' 'MiB/s' 'wall/sk' 'RSS/sk' 'req/blob'
   # shellcheck disable=SC2059
-  printf "$row" '' '' '' '' '' median median '' median median '' ratio ratio
+  printf "$row" '' '' '' '' '' median median '' median median '' ratio ratio median
   for img in A B C; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     swall="$(stats "$img" skopeo 4)"
@@ -234,13 +292,15 @@ print_report() {
       # shellcheck disable=SC2059
       printf "$row" "$img" "${IMG_SHAPE[$img]}" "$tool" "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" \
         "$(max_rss_mib "$img" "$tool")" "$(stats "$img" "$tool" 6)" "$(stats "$img" "$tool" 8)" "$rate" \
-        "$wall_ratio" "$rss_ratio"
+        "$wall_ratio" "$rss_ratio" "$(stats "$img" "$tool" 9)"
     done < <(awk -F'\t' -v i="$img" '$1 == i { print $2 }' "$RESULTS" | awk '!seen[$0]++')
   done
   printf '(ok: ecr-mirror runs whose destination serves the source index digest; skopeo copies are\n'
   printf ' checked the same way but a differing skopeo index only shows in the ok column.\n'
   printf ' medians over ok runs; maxRSS is the largest peak over ok runs; CPU s is the tool user+sys time;\n'
-  printf ' reg CPU is what both registries burnt meanwhile, on the same %s cores; ratios are ecr-mirror/skopeo.)\n\n' "$(nproc)"
+  printf ' reg CPU is what both registries burnt meanwhile, on the same %s cores; ratios are ecr-mirror/skopeo;\n' "$(nproc)"
+  printf ' req/blob: destination requests on /blobs/ (HEAD, POST, PATCH, PUT) per blob of a first copy.)\n\n'
+  print_ecr_path
 
   printf 'no-op re-run against an already-mirrored destination:\n'
   printf '%-3s %8s %8s %14s %16s %8s\n' img 'wall s' changed 'program count' 'access-log count' 'w/o /v2/'
@@ -335,6 +395,7 @@ main() {
       done
     done
   fi
+  [[ "${BENCH_ECR:-1}" == 1 ]] && ecr_path B
   if [[ "$WITH_C" == 1 ]]; then
     bench_image C "$C_SKOPEO"
     noop_image C

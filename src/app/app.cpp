@@ -9,6 +9,7 @@
 #include "app/report.hpp"
 #include "app/signals.hpp"
 #include "auth/keychain.hpp"
+#include "aws/retry.hpp"
 #include "cli/options.hpp"
 #include "mirror/mirror.hpp"
 #include "registry/repository.hpp"
@@ -121,6 +122,7 @@ int run(int argc, const char* const* argv) {
       destination_host, is_insecure(options, destination_host),
       credentials_for(destination_keychain, destination_host),
       registry::TransportConfig{retry, cancel, "destination"});
+  if (aws->basic_auth) destination_transport->assume_basic_auth();
   registry::Repository source(source_transport, options.source.repository.path, false);
   registry::Repository destination(destination_transport, options.destination.path, true);
 
@@ -138,12 +140,12 @@ int run(int argc, const char* const* argv) {
   request.copy.http = http;
   request.copy.retry = retry;
   request.copy.cancel = cancel;
+  request.copy.presence = aws->presence;
+  request.limits = aws->limits;
 
   log.info("mirroring " + options.source.str() + " to " + options.destination.str() +
            (options.dry_run ? " (dry run)" : ""));
-  auto result = mirror::run_mirror(
-      source, destination, request,
-      [&](const std::vector<oci::Platform>& platforms) { return aws->before_write(platforms); });
+  auto result = mirror::run_mirror(source, destination, request, aws->before_write);
   if (!result) {
     if (deadline.expired()) {
       return fail(make_error(ErrorKind::Network,
@@ -160,8 +162,9 @@ int run(int argc, const char* const* argv) {
     }
     return fail(result.error());
   }
-  auto requests = source_transport->request_count() + destination_transport->request_count();
-  if (auto reported = report(options, *result, requests, env); !reported)
+  const RunCounts counts{source_transport->request_count(), destination_transport->request_count(),
+                         aws::api_calls_sent()};
+  if (auto reported = report(options, *result, counts, env); !reported)
     return fail(reported.error());
   return 0;
 }

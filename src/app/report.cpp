@@ -7,7 +7,15 @@
 namespace ecrm::app {
 namespace {
 
-std::string summary_markdown(const cli::Options& options, const mirror::MirrorResult& result) {
+std::string count_text(const RunCounts& counts) {
+  return std::to_string(counts.source_requests + counts.destination_requests) +
+         " registry requests (" + std::to_string(counts.source_requests) + " source, " +
+         std::to_string(counts.destination_requests) + " destination) and " +
+         std::to_string(counts.api_calls) + " API calls (OIDC, STS, ECR)";
+}
+
+std::string summary_markdown(const cli::Options& options, const mirror::MirrorResult& result,
+                             const RunCounts& counts) {
   const auto& b = result.blobs;
   std::string md = "### ecr-mirror" + std::string(result.dry_run ? " (dry run)" : "") + "\n\n";
   md += "| | |\n|---|---|\n";
@@ -24,13 +32,14 @@ std::string summary_markdown(const cli::Options& options, const mirror::MirrorRe
         " mounted) |\n";
   md += "| Bytes copied | " + util::format_bytes(b.bytes_copied) + " |\n";
   md += "| Time | " + util::format_duration(result.seconds) + " |\n";
+  md += "| Requests | " + count_text(counts) + " |\n";
   return md;
 }
 
 }  // namespace
 
 Status report(const cli::Options& options, const mirror::MirrorResult& result,
-              std::uint64_t requests, const cli::EnvLookup& env) {
+              const RunCounts& counts, const cli::EnvLookup& env) {
   auto& log = util::Log::get();
   const auto& b = result.blobs;
   const std::string copied = result.dry_run
@@ -43,8 +52,7 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
            util::format_duration(result.seconds) + ": " + copied + ", " +
            std::to_string(b.present) + " already present, " + std::to_string(b.mounted) +
            " mounted, " + std::to_string(result.manifests_pushed) + " manifests and " +
-           std::to_string(result.tags_pushed.size()) + " tags pushed, " + std::to_string(requests) +
-           " registry requests");
+           std::to_string(result.tags_pushed.size()) + " tags pushed; " + count_text(counts));
 
   const std::string image = options.destination.str() + "@" + result.mirrored_digest;
   cli::OutputList outputs = {
@@ -56,7 +64,7 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
   };
   if (auto written = cli::write_outputs(options.output_file, outputs); !written) return written;
   if (auto summary = env("GITHUB_STEP_SUMMARY"))
-    (void)cli::append_step_summary(*summary, summary_markdown(options, result));
+    (void)cli::append_step_summary(*summary, summary_markdown(options, result, counts));
   return {};
 }
 

@@ -8,7 +8,13 @@
 
 namespace ecrm::app {
 
+struct RunCounts {
+  std::uint64_t source_requests = 0;
+  std::uint64_t destination_requests = 0;
+  std::uint64_t api_calls = 0;  // OIDC, STS and ECR API requests
+};
+
 Status report(const cli::Options& options, const mirror::MirrorResult& result,
-              std::uint64_t requests, const cli::EnvLookup& env);
+              const RunCounts& counts, const cli::EnvLookup& env);
 
 }  // namespace ecrm::app

@@ -16,12 +16,12 @@ namespace {
 // The token file is a JWT: a few KiB. Anything far larger is not one.
 constexpr std::size_t kMaxTokenFileBytes = 64 * 1024;
 
-std::string env_or(const cli::EnvLookup& env, const std::string& name, std::string fallback = {}) {
+std::string env_or(const util::EnvLookup& env, const std::string& name, std::string fallback = {}) {
   auto value = env(name);
   return value ? *value : std::move(fallback);
 }
 
-TrustContext trust_context(const CredentialSettings& settings, const cli::EnvLookup& env,
+TrustContext trust_context(const CredentialSettings& settings, const util::EnvLookup& env,
                            bool github_oidc) {
   TrustContext trust;
   trust.audience = settings.audience;
@@ -32,7 +32,7 @@ TrustContext trust_context(const CredentialSettings& settings, const cli::EnvLoo
 }
 
 Expected<std::string> fetch_github_oidc_token(const CredentialSettings& settings,
-                                              const cli::EnvLookup& env, CallContext& context) {
+                                              const util::EnvLookup& env, CallContext& context) {
   const auto request_url = env("ACTIONS_ID_TOKEN_REQUEST_URL");
   const auto request_token = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
   if (request_token) util::Log::get().add_secret(*request_token);
@@ -62,7 +62,7 @@ Expected<std::string> fetch_github_oidc_token(const CredentialSettings& settings
 }
 
 Expected<AwsCredentials> from_github_oidc(const CredentialSettings& settings,
-                                          const cli::EnvLookup& env, CallContext& context) {
+                                          const util::EnvLookup& env, CallContext& context) {
   auto token = fetch_github_oidc_token(settings, env, context);
   if (!token) return token.error();
   AssumeRoleRequest request{settings.sts_endpoint, settings.role_to_assume,
@@ -74,7 +74,7 @@ Expected<AwsCredentials> from_github_oidc(const CredentialSettings& settings,
 }
 
 Expected<AwsCredentials> from_web_identity_file(const CredentialSettings& settings,
-                                                const cli::EnvLookup& env,
+                                                const util::EnvLookup& env,
                                                 const std::string& role_arn,
                                                 const std::string& path, CallContext& context) {
   std::ifstream file(path, std::ios::binary);
@@ -103,16 +103,6 @@ Expected<AwsCredentials> from_web_identity_file(const CredentialSettings& settin
 }
 
 }  // namespace
-
-CredentialSettings credential_settings(const cli::Options& options, std::string sts_endpoint) {
-  CredentialSettings settings;
-  settings.role_to_assume = options.role_to_assume;
-  settings.role_session_name = options.role_session_name;
-  settings.duration_seconds = options.role_duration_seconds;
-  settings.audience = options.audience;
-  settings.sts_endpoint = std::move(sts_endpoint);
-  return settings;
-}
 
 std::string oidc_token_url(std::string_view request_url, std::string_view audience) {
   const char separator = request_url.find('?') == std::string_view::npos ? '?' : '&';
@@ -145,7 +135,7 @@ bool expires_within(const AwsCredentials& credentials, std::chrono::seconds marg
 }
 
 Expected<AwsCredentials> resolve_credentials(const CredentialSettings& settings,
-                                             const cli::EnvLookup& env, CallContext& context) {
+                                             const util::EnvLookup& env, CallContext& context) {
   // Registered first: nothing below may print them, but an error path might try.
   for (const char* secret : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
     if (auto value = env(secret)) util::Log::get().add_secret(*value);
@@ -183,7 +173,7 @@ Expected<AwsCredentials> resolve_credentials(const CredentialSettings& settings,
                     "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE");
 }
 
-CredentialCache::CredentialCache(CredentialSettings settings, cli::EnvLookup env,
+CredentialCache::CredentialCache(CredentialSettings settings, util::EnvLookup env,
                                  CallContext context)
     : settings_(std::move(settings)), env_(std::move(env)), context_(std::move(context)) {}
 

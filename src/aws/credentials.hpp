@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "aws/retry.hpp"
-#include "cli/options.hpp"
+#include "util/env.hpp"
 #include "util/expected.hpp"
 
 namespace ecrm::aws {
@@ -30,8 +30,6 @@ struct CredentialSettings {
   std::string sts_endpoint;  // "https://sts.us-east-1.amazonaws.com", no trailing slash
 };
 
-CredentialSettings credential_settings(const cli::Options& options, std::string sts_endpoint);
-
 // The chain, first match wins:
 // 1. settings.role_to_assume → GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN) → STS.
 // 2. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN).
@@ -39,7 +37,7 @@ CredentialSettings credential_settings(const cli::Options& options, std::string 
 // Each secret is registered with the log as soon as it is known. Failures are ErrorKind::Auth
 // with a hint saying how to provide what is missing.
 Expected<AwsCredentials> resolve_credentials(const CredentialSettings& settings,
-                                             const cli::EnvLookup& env, CallContext& context);
+                                             const util::EnvLookup& env, CallContext& context);
 
 // GitHub's token endpoint URL for an audience: the request URL already carries a query
 // (api-version), so the audience is appended with '&' ('?' when it has none).
@@ -58,14 +56,14 @@ class CredentialCache {
   // Fetched again when they expire within this margin.
   static constexpr std::chrono::minutes kRefreshMargin{5};
 
-  CredentialCache(CredentialSettings settings, cli::EnvLookup env, CallContext context);
+  CredentialCache(CredentialSettings settings, util::EnvLookup env, CallContext context);
   // refresh=true fetches new credentials even if the cached ones look valid (AWS rejected them).
   Expected<AwsCredentials> get(bool refresh = false);
 
  private:
   std::mutex mutex_;
   CredentialSettings settings_;
-  cli::EnvLookup env_;
+  util::EnvLookup env_;
   CallContext context_;
   std::optional<AwsCredentials> cached_;
 };

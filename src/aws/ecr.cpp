@@ -13,9 +13,6 @@ namespace ecrm::aws {
 
 namespace {
 
-// ECR Public's catalog description is at most 1024 characters (CatalogData, ECR Public API).
-constexpr std::size_t kMaxDescription = 1024;
-
 bool is_public(DestinationType type) {
   return type == DestinationType::EcrPublic;
 }
@@ -109,10 +106,11 @@ Expected<AuthorizationToken> token_from_reply(DestinationType type, const util::
   return result;
 }
 
-// One signed JSON 1.1 call with retries. Returns the parsed reply body of a 2xx.
-Expected<util::Json> call(const EcrApiSettings& settings, const AwsCredentials& credentials,
-                          std::string_view operation, const std::string& body,
-                          CallContext& context) {
+}  // namespace
+
+Expected<util::Json> ecr_call(const EcrApiSettings& settings, const AwsCredentials& credentials,
+                              std::string_view operation, const std::string& body,
+                              CallContext& context) {
   const std::string what = service_name(settings.type) + " " + std::string(operation);
   const std::function<Expected<util::Json>()> attempt = [&]() -> Expected<util::Json> {
     http::Request request;
@@ -141,8 +139,6 @@ Expected<util::Json> call(const EcrApiSettings& settings, const AwsCredentials& 
   };
   return with_retries(context, what, attempt);
 }
-
-}  // namespace
 
 std::string ecr_target(DestinationType type, std::string_view operation) {
   return (is_public(type) ? "SpencerFrontendService." : "AmazonEC2ContainerRegistry_V20150921.") +
@@ -190,12 +186,18 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
     error.hint = "AWS is throttling or unavailable; re-run the job later";
   } else if (code == "RepositoryNotFoundException") {
     error.kind = ErrorKind::NotFound;
+    error.hint =
+        "create the repository, or pass --create-repository (input create-repository: true)";
   } else if (is_auth_code(code) || status == 401 || status == 403) {
     error.kind = ErrorKind::Auth;
     error.hint = auth_hint(type, operation, code);
   } else if (code == "InvalidParameterException" || code == "ValidationException") {
     error.kind = ErrorKind::Usage;
     error.hint = "check the destination repository name (lower-case letters, digits, . _ - /)";
+  } else if (code == "KmsException") {
+    error.hint =
+        "ECR could not use the KMS key: check --kms-key, and that the identity may use it "
+        "(kms:CreateGrant, kms:RetireGrant, kms:DescribeKey)";
   } else if (code == "LimitExceededException") {
     error.hint =
         "an ECR service quota was reached (e.g. repositories per registry); raise it in "
@@ -204,91 +206,12 @@ Error ecr_error(DestinationType type, std::string_view operation, long status,
   return error;
 }
 
-CatalogData catalog_data_for(const std::vector<oci::Platform>& platforms,
-                             std::string_view source_ref) {
-  CatalogData catalog;
-  catalog.description = "Mirror of " + std::string(source_ref);
-  if (catalog.description.size() > kMaxDescription) catalog.description.resize(kMaxDescription);
-  auto add = [](std::vector<std::string>& list, std::string value) {
-    if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end())
-      list.push_back(std::move(value));
-  };
-  for (const auto& platform : platforms) {
-    // ECR Public's fixed vocabulary (ECR Public User Guide, "Repository catalog data").
-    const std::string& arch = platform.architecture;
-    add(catalog.architectures, arch == "amd64"   ? "x86-64"
-                               : arch == "arm64" ? "ARM 64"
-                               : arch == "arm"   ? "ARM"
-                               : arch == "386"   ? "x86"
-                                                 : "");
-    add(catalog.operating_systems, platform.os == "linux"     ? "Linux"
-                                   : platform.os == "windows" ? "Windows"
-                                                              : "");
-  }
-  return catalog;
-}
-
-std::string describe_repositories_body(const EcrApiSettings& settings, std::string_view name) {
-  util::Json body = util::Json::object();
-  if (!is_public(settings.type) && !settings.registry_id.empty())
-    body.set("registryId", settings.registry_id);
-  body.set("repositoryNames", util::Json::array().push(std::string(name)));
-  return body.dump();
-}
-
-std::string create_repository_body(const EcrApiSettings& settings, std::string_view name,
-                                   const CatalogData& catalog) {
-  util::Json body = util::Json::object();
-  if (is_public(settings.type)) {
-    body.set("repositoryName", std::string(name));
-    util::Json architectures = util::Json::array();
-    for (const auto& item : catalog.architectures) architectures.push(item);
-    util::Json systems = util::Json::array();
-    for (const auto& item : catalog.operating_systems) systems.push(item);
-    util::Json data = util::Json::object();
-    data.set("description", catalog.description);
-    if (!catalog.architectures.empty()) data.set("architectures", std::move(architectures));
-    if (!catalog.operating_systems.empty()) data.set("operatingSystems", std::move(systems));
-    body.set("catalogData", std::move(data));
-    return body.dump();
-  }
-  if (!settings.registry_id.empty()) body.set("registryId", settings.registry_id);
-  body.set("repositoryName", std::string(name));
-  body.set("imageTagMutability", "MUTABLE");
-  body.set("imageScanningConfiguration", util::Json::object().set("scanOnPush", true));
-  body.set("encryptionConfiguration", util::Json::object().set("encryptionType", "AES256"));
-  return body.dump();
-}
-
 Expected<AuthorizationToken> get_authorization_token(const EcrApiSettings& settings,
                                                      const AwsCredentials& credentials,
                                                      CallContext& context) {
-  auto reply = call(settings, credentials, "GetAuthorizationToken", "{}", context);
+  auto reply = ecr_call(settings, credentials, "GetAuthorizationToken", "{}", context);
   if (!reply) return reply.error();
   return token_from_reply(settings.type, *reply);
-}
-
-Expected<bool> repository_exists(const EcrApiSettings& settings, const AwsCredentials& credentials,
-                                 std::string_view name, CallContext& context) {
-  auto reply = call(settings, credentials, "DescribeRepositories",
-                    describe_repositories_body(settings, name), context);
-  if (!reply) {
-    if (reply.error().kind == ErrorKind::NotFound) return false;
-    return reply.error();
-  }
-  const util::Json* repositories = reply->find("repositories");
-  if (repositories == nullptr || !repositories->is_array()) return false;
-  for (const auto& repository : repositories->items())
-    if (repository.get_string("repositoryName") == std::string(name)) return true;
-  return false;
-}
-
-Status create_repository(const EcrApiSettings& settings, const AwsCredentials& credentials,
-                         std::string_view name, const CatalogData& catalog, CallContext& context) {
-  auto reply = call(settings, credentials, "CreateRepository",
-                    create_repository_body(settings, name, catalog), context);
-  if (!reply && reply.error().code != "RepositoryAlreadyExistsException") return reply.error();
-  return {};
 }
 
 }  // namespace ecrm::aws

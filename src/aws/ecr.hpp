@@ -1,7 +1,7 @@
 #pragma once
 // The ECR Public and private ECR APIs the mirror needs, in AWS JSON 1.1 signed with SigV4 (ECR API
-// reference; ECR Public API reference): GetAuthorizationToken, DescribeRepositories,
-// CreateRepository.
+// reference; ECR Public API reference): the call itself, errors and GetAuthorizationToken. The
+// repository calls are in ecr_repository.hpp, the layer check in ecr_layers.hpp.
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -11,8 +11,8 @@
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "http/client.hpp"
-#include "oci/manifest.hpp"
 #include "util/expected.hpp"
+#include "util/json.hpp"
 
 namespace ecrm::aws {
 
@@ -50,29 +50,14 @@ Expected<AuthorizationToken> parse_authorization_token_reply(DestinationType typ
 Error ecr_error(DestinationType type, std::string_view operation, long status,
                 const http::Headers& headers, std::string_view body);
 
-struct CatalogData {
-  std::string description;
-  std::vector<std::string> architectures;      // ECR Public names: "x86-64", "ARM 64", "ARM", "x86"
-  std::vector<std::string> operating_systems;  // "Linux", "Windows"
-};
-// What an ECR Public repository's catalog says about a mirror of `source_ref` holding `platforms`
-// (OCI names, e.g. linux/amd64); platforms ECR Public has no name for are left out.
-CatalogData catalog_data_for(const std::vector<oci::Platform>& platforms,
-                             std::string_view source_ref);
-
-std::string describe_repositories_body(const EcrApiSettings& settings, std::string_view name);
-std::string create_repository_body(const EcrApiSettings& settings, std::string_view name,
-                                   const CatalogData& catalog);
-
 // The calls themselves, retried as the AWS SDKs do (throttling, 5xx, transport failures).
 Expected<AuthorizationToken> get_authorization_token(const EcrApiSettings& settings,
                                                      const AwsCredentials& credentials,
                                                      CallContext& context);
-// False when the repository does not exist (RepositoryNotFoundException).
-Expected<bool> repository_exists(const EcrApiSettings& settings, const AwsCredentials& credentials,
-                                 std::string_view name, CallContext& context);
-// A repository created meanwhile by someone else (RepositoryAlreadyExistsException) is success.
-Status create_repository(const EcrApiSettings& settings, const AwsCredentials& credentials,
-                         std::string_view name, const CatalogData& catalog, CallContext& context);
+// One signed JSON 1.1 call to `operation` with `body`, retried as the AWS SDKs retry. The parsed
+// reply of a 2xx; otherwise ecr_error's Error.
+Expected<util::Json> ecr_call(const EcrApiSettings& settings, const AwsCredentials& credentials,
+                              std::string_view operation, const std::string& body,
+                              CallContext& context);
 
 }  // namespace ecrm::aws

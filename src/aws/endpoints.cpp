@@ -52,7 +52,7 @@ std::string dns_suffix_for_region(std::string_view region) {
   return util::starts_with(region, "cn-") ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
-Expected<std::string> endpoint_from_env(const cli::EnvLookup& env, const std::string& specific,
+Expected<std::string> endpoint_from_env(const util::EnvLookup& env, const std::string& specific,
                                         std::string fallback) {
   std::string variable = specific;
   auto value = env(specific);
@@ -114,7 +114,7 @@ Expected<Destination> detect_destination(std::string_view option,
                     "leave it at auto to detect the type from the destination's host");
 }
 
-Expected<Endpoints> resolve_endpoints(const cli::EnvLookup& env, std::string_view sts_region,
+Expected<Endpoints> resolve_endpoints(const util::EnvLookup& env, std::string_view sts_region,
                                       const Destination& destination) {
   Endpoints endpoints;
   const std::string sts_default =

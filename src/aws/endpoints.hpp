@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "cli/options.hpp"
 #include "name/reference.hpp"
+#include "util/env.hpp"
 #include "util/expected.hpp"
 
 namespace ecrm::aws {
@@ -40,7 +40,7 @@ struct Endpoints {
 
 // `sts_region` is --aws-region; the ECR endpoints follow the destination. An override that is not
 // an http(s) URL is a Usage error naming the variable.
-Expected<Endpoints> resolve_endpoints(const cli::EnvLookup& env, std::string_view sts_region,
+Expected<Endpoints> resolve_endpoints(const util::EnvLookup& env, std::string_view sts_region,
                                       const Destination& destination);
 
 }  // namespace ecrm::aws

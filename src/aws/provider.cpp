@@ -46,13 +46,21 @@ Expected<auth::Credential> EcrCredentialProvider::credential(bool refresh) {
   const auto margin = token_ ? std::min<std::chrono::system_clock::duration>(
                                    kRefreshMargin, (token_->expires_at - fetched_at_) / 2)
                              : std::chrono::system_clock::duration{};
-  const bool usable = token_ && token_->expires_at > now + margin;
+  // A token that came back already expired (a runner's clock far off, or a stand-in like moto
+  // that dates every token 2015) is used until the registry refuses it: fetching one per request
+  // would only get the same answer, and GetAuthorizationToken is rate-limited.
+  const bool usable = token_ && (expiry_untrusted_ || token_->expires_at > now + margin);
   if (!usable || refresh) {
     const bool renewal = token_.has_value();
     auto token = fetch_token();
     if (!token) return token.error();
     token_ = std::move(*token);
     fetched_at_ = now;
+    expiry_untrusted_ = token_->expires_at <= now;
+    if (expiry_untrusted_)
+      util::Log::get().warning(
+          "the ECR registry token expires in the past, by this machine's clock; it is used until "
+          "the registry refuses it (check the clock if pushes fail with 401)");
     const auto minutes_left =
         std::chrono::duration_cast<std::chrono::minutes>(token_->expires_at - now).count();
     util::Log::get().debug(std::string(renewal ? "Renewed" : "Fetched") + " the " +

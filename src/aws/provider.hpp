@@ -41,6 +41,7 @@ class EcrCredentialProvider : public auth::CredentialProvider {
   CallContext context_;
   std::optional<AuthorizationToken> token_;
   std::chrono::system_clock::time_point fetched_at_;
+  bool expiry_untrusted_ = false;  // the last token arrived already expired
 };
 
 }  // namespace ecrm::aws

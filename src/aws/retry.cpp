@@ -1,16 +1,27 @@
 #include "aws/retry.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include "registry/backoff.hpp"
 
 namespace ecrm::aws {
+namespace {
+std::atomic<std::uint64_t> g_api_calls{0};
+}  // namespace
+
+std::uint64_t api_calls_sent() {
+  return g_api_calls.load();
+}
 
 CallContext make_call_context(std::shared_ptr<http::Client> client,
                               const http::ClientConfig& config) {
   CallContext context;
-  context.transport = [client](http::Request& request) { return client->send(request); };
+  context.transport = [client](http::Request& request) {
+    g_api_calls.fetch_add(1);
+    return client->send(request);
+  };
   const std::atomic<bool>* cancel = config.cancel;
   context.sleep = [cancel](std::chrono::milliseconds delay) {
     return registry::sleep_unless_cancelled(delay, cancel);

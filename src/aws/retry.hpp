@@ -37,6 +37,9 @@ struct CallContext {
   Clock now;                       // signing time
 };
 
+// Requests sent by production contexts in this process (OIDC, STS, ECR), for the run's report.
+std::uint64_t api_calls_sent();
+
 // The production context: requests go through `client` (one per thread: the context must not be
 // shared across threads), waits are cut short when `config.cancel` is set.
 CallContext make_call_context(std::shared_ptr<http::Client> client,

@@ -2,6 +2,8 @@
 
 #include "aws/credentials.hpp"
 #include "aws/ecr.hpp"
+#include "aws/ecr_layers.hpp"
+#include "aws/ecr_repository.hpp"
 #include "aws/provider.hpp"
 #include "aws/retry.hpp"
 #include "util/log.hpp"
@@ -21,6 +23,56 @@ std::string create_actions(DestinationType type) {
          ":CreateRepository";
 }
 
+CredentialSettings credential_settings(const AwsSpec& spec, std::string sts_endpoint) {
+  CredentialSettings settings;
+  settings.role_to_assume = spec.role_to_assume;
+  settings.role_session_name = spec.role_session_name;
+  settings.duration_seconds = spec.role_duration_seconds;
+  settings.audience = spec.audience;
+  settings.sts_endpoint = std::move(sts_endpoint);
+  return settings;
+}
+
+// ECR Public has no tag mutability, encryption or scanning settings (ECR Public API reference,
+// CreateRepository): asking for them is a mistake to report, not to ignore.
+Status check_spec_fits(DestinationType type, const RepositorySpec& spec) {
+  if (type != DestinationType::EcrPublic) return {};
+  const char* setting = spec.tag_mutability != "MUTABLE"      ? "image-tag-mutability"
+                        : !spec.mutability_exclusions.empty() ? "immutable-tag-exclusions"
+                        : spec.encryption != "AES256"         ? "encryption"
+                        : !spec.kms_key.empty()               ? "kms-key"
+                        : !spec.lifecycle_policy.empty()      ? "lifecycle-policy"
+                                                              : nullptr;
+  if (setting == nullptr) return {};
+  return make_error(ErrorKind::Usage,
+                    std::string("--") + setting +
+                        " applies to private ECR repositories; ECR Public repositories have no "
+                        "such setting (their tags are always mutable)",
+                    std::string("remove --") + setting + " for this destination");
+}
+
+Error immutable_tags_error(const std::string& repository, const RepositoryInfo& info,
+                           const std::vector<std::string>& blocked) {
+  std::string setting = info.tag_mutability;
+  if (!info.exclusion_filters.empty())
+    setting += " with exclusion filters " + util::join(info.exclusion_filters, ", ");
+  Error error = make_error(
+      ErrorKind::Registry,
+      "the destination repository " + repository + " keeps tags immutable (imageTagMutability " +
+          setting + "), and " + util::join(blocked, ", ") +
+          (blocked.size() == 1 ? " already points" : " already point") +
+          " at another image: ECR would refuse to move " + (blocked.size() == 1 ? "it" : "them") +
+          " (TAG_INVALID). Nothing was written",
+      "let the rolling tag move with an exclusion filter: aws ecr put-image-tag-mutability "
+      "--repository-name " +
+          repository +
+          " --image-tag-mutability IMMUTABLE_WITH_EXCLUSION "
+          "--image-tag-mutability-exclusion-filters filterType=WILDCARD,filter=" +
+          blocked.front() + "; or mirror without a rolling tag (--tags '{tag}-{digest12}')");
+  error.code = "TAG_INVALID";
+  return error;
+}
+
 }  // namespace
 
 Expected<std::string> ecr_repository_name(DestinationType type,
@@ -36,11 +88,10 @@ Expected<std::string> ecr_repository_name(DestinationType type,
   return destination.path.substr(slash + 1);
 }
 
-Expected<AwsSetup> setup_destination_auth(const cli::Options& options,
-                                          const name::Repository& destination,
-                                          const cli::EnvLookup& env,
+Expected<AwsSetup> setup_destination_auth(const AwsSpec& spec, const name::Repository& destination,
+                                          const util::EnvLookup& env,
                                           const http::ClientConfig& http) {
-  auto detected = detect_destination(options.destination_type, destination, options.aws_region);
+  auto detected = detect_destination(spec.destination_type, destination, spec.region);
   if (!detected) return detected.error();
   AwsSetup setup;
   setup.destination_type = to_string(detected->type);
@@ -49,13 +100,15 @@ Expected<AwsSetup> setup_destination_auth(const cli::Options& options,
   // Checked here so that a bad destination fails before any credential is fetched.
   auto repository = ecr_repository_name(detected->type, destination);
   if (!repository) return repository.error();
-  auto endpoints = resolve_endpoints(env, options.aws_region, *detected);
+  setup.repository = *repository;
+  if (auto fits = check_spec_fits(detected->type, spec.repository); !fits) return fits.error();
+  auto endpoints = resolve_endpoints(env, spec.region, *detected);
   if (!endpoints) return endpoints.error();
 
   // Each holder of a CallContext gets its own client: http::Client is one-thread-only, and the
   // cache and the provider each use theirs under their own lock.
   auto cache = std::make_shared<CredentialCache>(
-      credential_settings(options, endpoints->sts), env,
+      credential_settings(spec, endpoints->sts), env,
       make_call_context(std::make_shared<http::Client>(http), http));
   auto credentials = cache->get();
   if (!credentials) return credentials.error();
@@ -63,12 +116,11 @@ Expected<AwsSetup> setup_destination_auth(const cli::Options& options,
 
   EcrApiSettings settings;
   settings.type = detected->type;
+  settings.region = detected->region;
   if (detected->type == DestinationType::EcrPublic) {
     settings.endpoint = endpoints->ecr_public;
-    settings.region = detected->region;
   } else {
     settings.endpoint = endpoints->ecr;
-    settings.region = detected->region;
     settings.registry_id = detected->account_id;
   }
   auto provider = std::make_shared<EcrCredentialProvider>(
@@ -80,64 +132,90 @@ Expected<AwsSetup> setup_destination_auth(const cli::Options& options,
   return setup;
 }
 
-Status ensure_ecr_repository(EcrCredentialProvider& provider, const cli::Options& options,
-                             const name::Repository& destination,
-                             const std::vector<oci::Platform>& source_platforms,
-                             const std::string& source_ref, CallContext& context) {
+Status prepare_ecr_repository(EcrCredentialProvider& provider, const std::string& repository,
+                              const AwsSpec& spec, const PlannedWrite& plan, CallContext& context) {
   const EcrApiSettings& settings = provider.settings();
-  auto name = ecr_repository_name(settings.type, destination);
-  if (!name) return name.error();
+  const RepositorySpec& wanted = spec.repository;
   auto credentials = provider.aws_credentials();
   if (!credentials) return credentials.error();
 
-  auto exists = repository_exists(settings, *credentials, *name, context);
-  if (!exists) {
+  auto info = describe_repository(settings, *credentials, repository, context);
+  if (!info) {
     // The least-privilege policy without --create-repository does not allow
-    // DescribeRepositories; then the push itself reports a missing repository.
-    if (!options.create_repository && exists.error().kind == ErrorKind::Auth) {
-      util::Log::get().debug("Not checking that " + *name + " exists: " + exists.error().message);
+    // DescribeRepositories; then the push itself reports a missing repository, and an immutable
+    // tag answers TAG_INVALID with the same advice.
+    if (!wanted.create && info.error().kind == ErrorKind::Auth) {
+      util::Log::get().debug("Not checking " + repository + ": " + info.error().message);
       return {};
     }
-    return exists.error();
+    return info.error();
   }
-  if (*exists) return {};
+  if (*info) {
+    auto blocked = immutable_among(**info, plan.tags_to_move);
+    if (!blocked.empty()) return immutable_tags_error(repository, **info, blocked);
+    return {};
+  }
 
-  if (!options.create_repository) {
-    Error error = make_error(
-        ErrorKind::NotFound,
-        "the destination repository " + *name + " does not exist in " + describe_registry(settings),
-        "create it, or pass --create-repository (input create-repository: "
-        "true) to have it created; that needs " +
-            create_actions(settings.type));
+  if (!wanted.create) {
+    Error error = make_error(ErrorKind::NotFound,
+                             "the destination repository " + repository + " does not exist in " +
+                                 describe_registry(settings),
+                             "create it, or pass --create-repository (input create-repository: "
+                             "true) to have it created; that needs " +
+                                 create_actions(settings.type));
     error.code = "RepositoryNotFoundException";
     return error;
   }
-  if (options.dry_run) {
-    util::Log::get().info("Dry run: would create repository " + *name + " in " +
+  if (spec.dry_run) {
+    util::Log::get().info("Dry run: would create repository " + repository + " in " +
                           describe_registry(settings));
     return {};
   }
-  auto created = create_repository(settings, *credentials, *name,
-                                   catalog_data_for(source_platforms, source_ref), context);
+  auto created =
+      create_repository(settings, *credentials, repository, wanted,
+                        catalog_data_for(plan.platforms, spec.source_ref, wanted), context);
   if (!created) return created.error();
-  util::Log::get().info("Created repository " + *name + " in " + describe_registry(settings));
+  if (!*created) {
+    util::Log::get().info("Repository " + repository +
+                          " was created meanwhile by someone else; "
+                          "its settings are left as they are");
+    return {};
+  }
+  util::Log::get().info("Created repository " + repository + " in " + describe_registry(settings));
+  if (!wanted.lifecycle_policy.empty()) {
+    if (auto put = put_lifecycle_policy(settings, *credentials, repository, wanted.lifecycle_policy,
+                                        context);
+        !put)
+      return put.error();
+    util::Log::get().info("Lifecycle policy set on " + repository);
+  }
   return {};
 }
 
-Status ensure_repository(const AwsSetup& setup, const cli::Options& options,
-                         const name::Repository& destination,
-                         const std::vector<oci::Platform>& source_platforms,
-                         const std::string& source_ref, const cli::EnvLookup& /*env*/,
-                         const http::ClientConfig& http) {
+Status prepare_repository(const AwsSetup& setup, const AwsSpec& spec, const PlannedWrite& plan,
+                          const http::ClientConfig& http) {
   if (!setup.provider) return {};
   auto* provider = dynamic_cast<EcrCredentialProvider*>(setup.provider.get());
   if (provider == nullptr) {
     return make_error(ErrorKind::Internal,
-                      "ensure_repository needs the provider made by setup_destination_auth");
+                      "prepare_repository needs the provider made by setup_destination_auth");
   }
   auto context = make_call_context(std::make_shared<http::Client>(http), http);
-  return ensure_ecr_repository(*provider, options, destination, source_platforms, source_ref,
-                               context);
+  return prepare_ecr_repository(*provider, setup.repository, spec, plan, context);
+}
+
+LayerPresence layer_presence(const AwsSetup& setup, const http::ClientConfig& http) {
+  auto provider = std::dynamic_pointer_cast<EcrCredentialProvider>(setup.provider);
+  if (!provider) return {};
+  return
+      [provider, repository = setup.repository, http](
+          const std::vector<std::string>& digests) -> Expected<std::vector<std::optional<bool>>> {
+        auto credentials = provider->aws_credentials();
+        if (!credentials) return credentials.error();
+        auto context = make_call_context(std::make_shared<http::Client>(http), http);
+        return batch_check_layer_availability(provider->settings(), *credentials, repository,
+                                              digests, context);
+      };
 }
 
 }  // namespace ecrm::aws

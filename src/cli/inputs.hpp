@@ -53,5 +53,8 @@ Status read_credentials(const Inputs& in, const EnvLookup& env, Options& o);
 Status read_output_file(const Inputs& in, const EnvLookup& env, Options& o);
 Status read_network(const Inputs& in, Options& o);
 Status read_aws(const Inputs& in, Options& o);
+// The settings --create-repository gives a new repository; a lifecycle policy file is read and
+// checked here.
+Status read_repository(const Inputs& in, Options& o);
 
 }  // namespace ecrm::cli::detail

@@ -26,7 +26,7 @@ namespace po = boost::program_options;
 using detail::in_quotes;
 using detail::usage;
 
-enum class Group { Mirror, Credentials, Network, Aws, Output };
+enum class Group { Mirror, Credentials, Network, Aws, Repository, Output };
 
 struct Spec {
   const char* name;
@@ -73,6 +73,23 @@ constexpr Spec kSpecs[] = {
     {"audience", Group::Aws, "AUD", "Audience of the OIDC token", "sts.amazonaws.com"},
     {"destination-type", Group::Aws, "TYPE", "auto, ecr-public, ecr or registry", "auto"},
     {"create-repository", Group::Aws, nullptr, "Create the ECR repository when missing", "false"},
+    {"image-tag-mutability", Group::Repository, "MODE",
+     "ECR: MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION", "MUTABLE"},
+    {"immutable-tag-exclusions", Group::Repository, "LIST",
+     "ECR: wildcard filters (up to 5) for the *_WITH_EXCLUSION modes", "none"},
+    {"encryption", Group::Repository, "TYPE", "ECR: AES256, KMS or KMS_DSSE", "AES256"},
+    {"kms-key", Group::Repository, "KEY", "ECR: KMS key ARN or alias (with KMS)",
+     "the AWS managed key"},
+    {"scan-on-push", Group::Repository, "BOOL", "ECR: basic scan of every pushed image", "true"},
+    {"lifecycle-policy", Group::Repository, "FILE", "ECR: lifecycle policy JSON, checked first",
+     "none"},
+    {"repository-tags", Group::Repository, "LIST", "Resource tags, Key=Value list", "none"},
+    {"repository-description", Group::Repository, "TEXT", "ECR Public: catalog description",
+     "Mirror of SOURCE"},
+    {"repository-about", Group::Repository, "TEXT", "ECR Public: catalog about text (Markdown)",
+     "none"},
+    {"repository-usage", Group::Repository, "TEXT", "ECR Public: catalog usage text (Markdown)",
+     "none"},
 };
 
 const Spec* find_spec(std::string_view name) {
@@ -86,8 +103,11 @@ constexpr const char* kSeeHelp = "Run ecr-mirror --help for the list of options.
 
 std::string help_text() {
   static constexpr std::pair<Group, const char*> kGroups[] = {
-      {Group::Mirror, "Mirror"},   {Group::Credentials, "Registry credentials"},
-      {Group::Network, "Network"}, {Group::Aws, "AWS"},
+      {Group::Mirror, "Mirror"},
+      {Group::Credentials, "Registry credentials"},
+      {Group::Network, "Network"},
+      {Group::Aws, "AWS"},
+      {Group::Repository, "Repository settings (applied when --create-repository creates it)"},
       {Group::Output, "Output"},
   };
   static constexpr std::size_t kColumn = 36;
@@ -217,6 +237,8 @@ Expected<Parsed> parse(int argc, const char* const* argv, const EnvLookup& env) 
   if (auto st = detail::read_output_file(in, env, o); !st) return st.error();
   if (auto st = detail::read_network(in, o); !st) return st.error();
   if (auto st = detail::read_aws(in, o); !st) return st.error();
+  if (auto st = detail::read_repository(in, o); !st) return st.error();
+  o.repository.create = o.create_repository;
   return parsed;
 }
 

@@ -5,15 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "aws/spec.hpp"
 #include "name/reference.hpp"
 #include "oci/manifest.hpp"
+#include "util/env.hpp"
 #include "util/expected.hpp"
 
 namespace ecrm::cli {
 
-// Reads one environment variable; empty values count as unset (the runner passes every declared
-// input, empty when the workflow leaves it out).
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+using EnvLookup = util::EnvLookup;
 EnvLookup process_env();
 
 struct Options {
@@ -47,6 +47,8 @@ struct Options {
   std::string audience = "sts.amazonaws.com";
   std::string destination_type = "auto";  // auto|ecr-public|ecr|registry
   bool create_repository = false;
+  // Applied when --create-repository creates the repository (repository_inputs.cpp).
+  aws::RepositorySpec repository;
 };
 
 enum class Action { Run, Help, Version };

@@ -1,9 +1,11 @@
 #pragma once
-// Copies blobs from the source repository to the destination: HEAD first and skip what exists,
-// mount across repositories on one registry, else stream GET → PATCH with the SHA-256 checked as
-// the bytes pass; several blobs in flight, each once.
+// Copies blobs from the source repository to the destination: skip what exists (one batched
+// presence check where the destination has one, else a HEAD per blob), mount across repositories
+// on one registry, else stream GET → upload with the SHA-256 checked as the bytes pass
+// (mirror/blob_upload.hpp); several blobs in flight, each once.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,12 @@ struct BlobStats {
   std::uint64_t bytes_present = 0;  // already at the destination or mounted
 };
 
+// Says for many blobs at once whether the destination holds them, in the order asked (ECR's
+// BatchCheckLayerAvailability). On an error (not allowed, not implemented, unavailable) each blob
+// is HEADed instead; only cancellation stops the copy.
+using BatchPresence = std::function<Expected<std::vector<registry::BlobState>>(
+    const std::vector<std::string>& digests)>;
+
 struct BlobCopyConfig {
   int concurrency = 8;
   bool dry_run = false;        // HEAD only: count what would be copied
@@ -30,6 +38,7 @@ struct BlobCopyConfig {
   registry::RetryPolicy retry;
   const std::atomic<bool>* cancel = nullptr;
   std::size_t pipe_bytes = 64 * 1024;
+  BatchPresence presence;  // empty: HEAD each blob
 };
 
 // Copies every distinct blob in `blobs`. Stops starting new blobs after the first failure and

@@ -70,6 +70,44 @@ Status collect(registry::Repository& source, http::Client& client, Node node, in
   return {};
 }
 
+// Refuses, before any write, what the destination is known to refuse later: an image the
+// registry would reject half-way through the push would otherwise leave blobs and child
+// manifests behind.
+Status check_limits(const Tree& tree, const DestinationLimits& limits,
+                    const std::string& destination) {
+  const std::string where = destination + " (" + limits.registry_name + ")";
+  for (const auto& node : tree.nodes) {
+    if (limits.max_layers != 0 && node.parsed.layers.size() > limits.max_layers) {
+      return make_error(ErrorKind::Registry,
+                        "the image manifest " + node.data.digest + " has " +
+                            std::to_string(node.parsed.layers.size()) + " layers; " + where +
+                            " refuses more than " + std::to_string(limits.max_layers) +
+                            " (405 UNSUPPORTED \"Limit on number of layers per image exceeded\")",
+                        "nothing was written. Mirror this image to a registry without that limit, "
+                        "or rebuild it with fewer layers");
+    }
+  }
+  for (const auto& blob : tree.blobs) {
+    if (limits.refuses_empty_blobs && blob.size == 0) {
+      return make_error(ErrorKind::Registry,
+                        "the blob " + blob.digest + " is empty (0 bytes); " + where +
+                            " refuses empty uploads (EmptyUploadException)",
+                        "nothing was written. The image must use the OCI empty descriptor "
+                        "(application/vnd.oci.empty.v1+json, 2 bytes) instead of a 0-byte blob");
+    }
+    if (limits.max_blob_bytes != 0 &&
+        static_cast<std::uint64_t>(blob.size) > limits.max_blob_bytes) {
+      return make_error(ErrorKind::Registry,
+                        "the blob " + blob.digest + " has " +
+                            util::format_bytes(static_cast<std::uint64_t>(blob.size)) + "; " +
+                            where + " takes layers of at most " +
+                            util::format_bytes(limits.max_blob_bytes),
+                        "nothing was written. Mirror this image to a registry without that limit");
+    }
+  }
+  return {};
+}
+
 std::string hex_of(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
 }
@@ -157,15 +195,19 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
 
   // 2. Compare: HEAD every destination tag.
   std::vector<std::string> stale;
+  std::set<std::string> existing_elsewhere;  // stale tags that exist, pointing at another digest
+  std::set<std::string> already_right;
   bool content_present = false;
   for (const auto& tag : result.tags) {
     auto existing = tag_digest(destination, client, tag);
     if (!existing) return existing.error();
     if (*existing == result.mirrored_digest) {
       content_present = true;
+      already_right.insert(tag);
       log.info("destination tag " + tag + " already points at " + result.mirrored_digest);
     } else {
       stale.push_back(tag);
+      if (!existing->empty()) existing_elsewhere.insert(tag);
       log.info("destination tag " + tag +
                (existing->empty() ? std::string(" does not exist") : " points at " + *existing));
     }
@@ -191,8 +233,16 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     if (!existing) return existing.error();
     content_present = existing->has_value();
   }
-  if (!request.dry_run && before_write) {
-    if (auto status = before_write(tree.platforms); !status) return status.error();
+  if (auto status = check_limits(tree, request.limits, destination.display()); !status)
+    return status.error();
+  if (before_write) {
+    WritePlan plan;
+    plan.platforms = tree.platforms;
+    for (const auto& tag : stale) {
+      if (already_right.count(tag) != 0) continue;  // --force: written again, not moved
+      (existing_elsewhere.count(tag) != 0 ? plan.tags_to_move : plan.tags_to_create).push_back(tag);
+    }
+    if (auto status = before_write(plan); !status) return status.error();
   }
   if (!content_present || request.force) {
     log.group_begin("Copy " + std::to_string(tree.blobs.size()) + " blobs of " +
@@ -226,8 +276,15 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   const Node& top = tree.nodes.back();
   for (const auto& tag : stale) {
     if (auto status = destination.put_manifest(client, tag, top.data.media_type, top.data.bytes);
-        !status)
+        !status) {
+      // ECR keeps immutable tags even when the PUT names the digest they already hold
+      // (aws/containers-roadmap#2380): under --force such a tag is already right.
+      if (status.error().code == "TAG_INVALID" && already_right.count(tag) != 0) {
+        log.info("tag " + tag + " is immutable and already points at " + result.mirrored_digest);
+        continue;
+      }
       return status.error();
+    }
     result.tags_pushed.push_back(tag);
     log.info("tagged " + destination.display() + ":" + tag);
   }

@@ -14,6 +14,15 @@
 
 namespace ecrm::mirror {
 
+// What the destination registry will refuse, checked before the first write so that a refusal
+// never leaves part of an image behind. Empty: a registry that takes what the spec allows.
+struct DestinationLimits {
+  std::string registry_name;         // "ECR Public", for messages
+  bool refuses_empty_blobs = false;  // ECR: CompleteLayerUpload's EmptyUploadException
+  std::size_t max_layers = 0;        // per image manifest; 0: no limit
+  std::uint64_t max_blob_bytes = 0;  // 0: no limit
+};
+
 struct MirrorRequest {
   std::string source_reference;  // the tag or digest to resolve at the source
   std::string source_tag;        // for {tag}; empty when given by digest
@@ -23,6 +32,7 @@ struct MirrorRequest {
   bool dry_run = false;
   bool force = false;
   BlobCopyConfig copy;
+  DestinationLimits limits;
 };
 
 struct MirrorResult {
@@ -39,9 +49,16 @@ struct MirrorResult {
   double seconds = 0;
 };
 
-// Called after the source digest is known and before anything is written (AWS: create the
-// repository). May be empty.
-using BeforeWrite = std::function<Status(const std::vector<oci::Platform>& platforms)>;
+// What the run is about to write, for the check before the first write.
+struct WritePlan {
+  std::vector<oci::Platform> platforms;   // of the mirrored index (ECR Public catalog data)
+  std::vector<std::string> tags_to_move;  // exist at the destination, pointing elsewhere
+  std::vector<std::string> tags_to_create;
+};
+
+// Called after the source is read and before anything is written (AWS: create the repository,
+// refuse to move a tag that the repository keeps immutable). May be empty.
+using BeforeWrite = std::function<Status(const WritePlan& plan)>;
 
 Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Repository& destination,
                                   const MirrorRequest& request, const BeforeWrite& before_write);

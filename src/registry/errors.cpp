@@ -60,6 +60,19 @@ Error error_from_response(std::string_view what, const http::Response& response)
     default:
       e.kind = ErrorKind::Registry;
       if (response.status >= 500) e.hint = "the registry failed; re-run later";
+      // ECR's 400 DENIED: an expired or revoked token that a renewal did not cure.
+      if (e.code == "DENIED") {
+        e.kind = ErrorKind::Auth;
+        e.hint =
+            "the registry denied the request after the credentials were renewed; check that the "
+            "identity may push to this repository";
+      }
+      // ECR's answer to a PUT of an existing tag in a repository with immutable tags.
+      if (e.code == "TAG_INVALID")
+        e.hint =
+            "the destination repository has immutable tags: add an exclusion filter for the "
+            "rolling tag (image-tag-mutability IMMUTABLE_WITH_EXCLUSION), or use tag templates "
+            "without a rolling tag (e.g. --tags '{tag}-{digest12}')";
   }
   return e;
 }

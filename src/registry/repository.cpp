@@ -3,6 +3,7 @@
 #include "oci/manifest.hpp"
 #include "registry/errors.hpp"
 #include "util/crypto.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace ecrm::registry {
@@ -92,17 +93,33 @@ Status Repository::put_manifest(http::Client& client, const std::string& referen
   return {};
 }
 
-Expected<bool> Repository::blob_exists(http::Client& client, const std::string& digest) {
+Expected<BlobState> Repository::blob_state(http::Client& client, const std::string& digest) {
+  if (blob_head_unreliable_.load()) return BlobState::Unknown;
   Call call;
   call.method = "HEAD";
   call.target = url("blobs", digest);
   call.scopes = scopes();
   call.what = "HEAD blob " + display() + "@" + digest;
   auto response = transport_->send(client, call);
-  if (!response) return response.error();
-  if (response->status == 200) return true;
-  if (response->status == 404) return false;
-  return error_from_response(call.what, *response);
+  if (!response) {
+    // A token service that refuses us is a real credential problem, not an unreliable HEAD.
+    return response.error();
+  }
+  if (response->status == 200) return BlobState::Present;
+  if (response->status == 404) return BlobState::Absent;
+  // 5xx and 429 outlived the transport's retries: the registry is failing, and an upload would
+  // fail too. Report it.
+  if (is_retryable_status(response->status)) return error_from_response(call.what, *response);
+  if (!blob_head_unreliable_.exchange(true)) {
+    util::Log::get().info(
+        call.what + " answered HTTP " + std::to_string(response->status) +
+        (http::same_origin(response->url, transport_->base_url())
+             ? std::string()
+             : " from " + http::parse_url(response->url).value_or(http::UrlParts{}).host) +
+        ": this registry's blob HEADs say nothing, so blobs whose presence is "
+        "not known otherwise are uploaded (uploads are idempotent)");
+  }
+  return BlobState::Unknown;
 }
 
 Expected<UploadSession> Repository::start_upload(http::Client& client, const std::string& digest,

@@ -2,6 +2,7 @@
 // One repository on a registry: the OCI distribution spec's endpoints as typed operations
 // (spec §"Pulling manifests", §"Checking if content exists", §"Pushing blobs", §"Pushing
 // manifests").
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,12 @@ struct ManifestData {
 
 enum class UploadStart { Mounted, Started };
 
+// What a blob HEAD says. Unknown: the registry answered something other than 200 or 404 after
+// one credential renewal (ECR Public answers every blob HEAD with 401, aws/containers-roadmap#2671;
+// a HEAD redirected to a presigned object-store URL may be refused there). Uploads are idempotent,
+// so an unknown blob is uploaded; a real credential problem then fails at the POST.
+enum class BlobState { Present, Absent, Unknown };
+
 struct UploadSession {
   UploadStart state = UploadStart::Started;
   std::string location;  // absolute URL of the upload session when Started
@@ -49,7 +56,10 @@ class Repository {
   Status put_manifest(http::Client& client, const std::string& reference,
                       const std::string& media_type, const std::string& bytes);
 
-  Expected<bool> blob_exists(http::Client& client, const std::string& digest);
+  Expected<BlobState> blob_state(http::Client& client, const std::string& digest);
+  // After the first Unknown, blob HEADs are not sent again in this run: on ECR Public each one
+  // would cost a token renewal and still say nothing.
+  bool blob_head_unreliable() const { return blob_head_unreliable_.load(); }
   // POST /v2/<path>/blobs/uploads/, with ?mount=&from= when `mount_from` is given (spec §"Mounting
   // a blob from another repository"): 201 means mounted, 202 an upload session to fill.
   Expected<UploadSession> start_upload(http::Client& client, const std::string& digest,
@@ -65,6 +75,7 @@ class Repository {
   std::shared_ptr<Transport> transport_;
   std::string path_;
   bool push_;
+  std::atomic<bool> blob_head_unreliable_{false};
 };
 
 }  // namespace ecrm::registry

@@ -27,6 +27,23 @@ std::string scope_key(const std::vector<std::string>& scopes) {
   return util::join({sorted.begin(), sorted.end()}, " ");
 }
 
+// ECR answers a request whose bearer token has expired with 400 and the code DENIED ("Your
+// authorization token has expired. Reauthenticate and try again.", aws/aws-cli#6580) and no
+// WWW-Authenticate, where the distribution spec would send 401 with a challenge. A HEAD carries no
+// body to tell, so a 400 to an authorised HEAD counts too: renewing once is cheap, and a real 400
+// comes back again and is reported as it is.
+bool is_expired_token_denial(const Call& call, const http::Response& response) {
+  if (response.status != 400) return false;
+  if (call.method == "HEAD") return true;
+  auto json = util::Json::parse(response.body, 8);
+  if (!json || !json->is_object()) return false;
+  const auto* errors = json->find("errors");
+  if (errors == nullptr || !errors->is_array()) return false;
+  for (const auto& item : errors->items())
+    if (item.get_string("code").value_or("") == "DENIED") return true;
+  return false;
+}
+
 std::string basic_header(const auth::Credential& credential) {
   return "Basic " + util::base64_encode(credential.username + ":" + credential.password);
 }
@@ -39,6 +56,11 @@ Transport::Transport(std::string host, bool insecure, CredentialSource credentia
       insecure_(insecure),
       credentials_(std::move(credentials)),
       config_(std::move(config)) {}
+
+void Transport::assume_basic_auth() {
+  std::lock_guard lock(mutex_);
+  if (!challenge_) challenge_ = auth::Challenge{"basic", {}};
+}
 
 bool Transport::learn_challenge(const http::Response& response) {
   // Only the registry itself may say where credentials go: a host it redirected us to (a CDN,
@@ -253,7 +275,8 @@ Expected<http::Response> Transport::send(http::Client& client, Call& call) {
         }
         return response;
       }
-      if (response->status == 401 && !refreshed && !authorization_value->empty()) {
+      if ((response->status == 401 || is_expired_token_denial(call, *response)) && !refreshed &&
+          !authorization_value->empty()) {
         // The token or the registry password expired mid-run (ECR's last 12 h): renew once.
         refreshed = true;
         learn_challenge(*response);

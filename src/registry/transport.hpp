@@ -59,6 +59,15 @@ class Transport {
   // Requests sent to the registry for the caller's calls (not pings or token fetches).
   std::uint64_t request_count() const { return requests_.load(); }
 
+  // The registry is known to take Basic credentials on every request (private ECR takes
+  // AWS:<token> so): send them from the first request instead of learning it from a 401.
+  void assume_basic_auth();
+
+  // Whether this registry takes a blob in one PUT after the POST; false for the rest of the run
+  // once it refused one (mirror/blob_upload.hpp).
+  bool takes_monolithic_upload() const { return monolithic_upload_.load(); }
+  void refuse_monolithic_upload() { monolithic_upload_.store(false); }
+
  private:
   struct Token {
     std::string value;
@@ -80,6 +89,7 @@ class Transport {
   std::optional<auth::Challenge> challenge_;  // the one we answer: Bearer preferred, else Basic
   std::map<std::string, Token> tokens_;       // by joined scope set
   std::atomic<std::uint64_t> requests_{0};
+  std::atomic<bool> monolithic_upload_{true};
 };
 
 }  // namespace ecrm::registry

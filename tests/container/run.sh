@@ -262,6 +262,7 @@ assert_contains "$(cat "$RUN_STDOUT" "$RUN_STDERR")" "id-token: write" "error wi
 
 registry_start ECRP token
 aws_server_start --users-file "$ECRP_USERS_FILE" --github-repo octo-org/ecr-mirror \
+  --registry-root "$ECRP_DIR/data" \
   --github-ref refs/heads/main
 aws_env=("ACTIONS_ID_TOKEN_REQUEST_URL=$ACTIONS_ID_TOKEN_REQUEST_URL"
   "ACTIONS_ID_TOKEN_REQUEST_TOKEN=$ACTIONS_ID_TOKEN_REQUEST_TOKEN"

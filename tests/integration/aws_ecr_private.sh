@@ -22,7 +22,8 @@ ROLE="arn:aws:iam::123456789012:role/eks-ecr-push"
 
 registry_start SRC plain
 registry_start_aws_basic DST "$ECR_PASSWORD"
-aws_server_start --static-credentials "$STATIC_AKID:$STATIC_SECRET" --ecr-passwords "$ECR_PASSWORD"
+aws_server_start --static-credentials "$STATIC_AKID:$STATIC_SECRET" --ecr-passwords "$ECR_PASSWORD" \
+  --registry-root "$DST_DIR/data"
 aws_scenario '{"repositories": {"ecr": ["team/app"]}}'
 
 make_image "$TEST_TMP/img" --platforms linux/amd64,linux/arm64 --attestation --layers 2 \
@@ -55,14 +56,14 @@ assert_eq "$DST_ADDR/team/app@$digest" "$(output_or_fail image)" "image output"
 assert_same_image "$SRC_ADDR/library/app:2.1" "$DST_ADDR/team/app:2.1" "" "$DST_CREDS"
 assert_same_image "$SRC_ADDR/library/app:2.1" "$DST_ADDR/team/app:2.1-$short" "" "$DST_CREDS"
 calls="$(aws_calls)"
-[[ "$calls" =~ ^ecr\.GetAuthorizationToken(,ecr\.DescribeRepositories)?$ ]] ||
+[[ "$calls" =~ ^ecr\.GetAuthorizationToken(,ecr\.DescribeRepositories)?,ecr\.BatchCheckLayerAvailability$ ]] ||
   fail "static keys: expected ECR GetAuthorizationToken and no OIDC or STS call, got: $calls"
 assert_eq 0 "$(aws_count '.status != 200')" "failed AWS calls: $(aws_since .)"
 assert_ecr_calls_in_region
-# Basic credentials on every registry request once the scheme is known: the only 401 is the
-# answer to ecr-mirror's first, anonymous request (it names the scheme; there is no separate
-# ping). GET /v2/ is left out: skopeo's checks above ping without credentials.
-assert_eq 1 "$(count_requests DST '[A-Z]+' '/v2/.+' 401)" "registry requests refused (401)"
+# Basic credentials on every registry request, the first one included: private ECR takes
+# AWS:<token> as Basic credentials, so there is no anonymous request to learn the scheme and no
+# 401. GET /v2/ is left out: skopeo's checks above ping without credentials.
+assert_eq 0 "$(count_requests DST '[A-Z]+' '/v2/.+' 401)" "registry requests refused (401)"
 
 assert_no_secret_printed "$ECR_PASSWORD"
 assert_masked_early "AWS_SECRET_ACCESS_KEY" "$STATIC_SECRET"

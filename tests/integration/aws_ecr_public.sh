@@ -23,6 +23,7 @@ registry_start DST token
 # The token server re-reads DST_USERS_FILE per request; aws_server.py appends AWS:<password>
 # to it for every ECR token it issues.
 aws_server_start --users-file "$DST_USERS_FILE" --github-repo "$GITHUB_REPOSITORY" \
+  --registry-root "$DST_DIR/data" --public-alias alias \
   --github-ref "$GITHUB_REF"
 aws_scenario '{"repositories": {"ecr-public": ["devcontainer-base"]}}'
 
@@ -55,8 +56,14 @@ assert_same_image "$SRC_ADDR/base:noble" "$dst_repo:noble-$short" "" "$DST_CREDS
 # The AWS calls, in order: OIDC → STS → ECR Public token; nothing but a DescribeRepositories
 # besides (the repository exists: no CreateRepository).
 calls="$(aws_calls)"
-[[ "$calls" =~ ^oidc\.token,sts\.AssumeRoleWithWebIdentity,ecr-public\.GetAuthorizationToken(,ecr-public\.DescribeRepositories)?$ ]] ||
-  fail "AWS calls of the first copy: expected oidc → sts → GetAuthorizationToken, got: $calls"
+# Blob presence: one BatchCheckLayerAvailability for the image's blobs (at most 100 a call),
+# and no blob HEAD at the registry.
+[[ "$calls" =~ ^oidc\.token,sts\.AssumeRoleWithWebIdentity,ecr-public\.GetAuthorizationToken(,ecr-public\.DescribeRepositories)?,ecr-public\.BatchCheckLayerAvailability$ ]] ||
+  fail "AWS calls of the first copy: expected oidc → sts → GetAuthorizationToken → BatchCheckLayerAvailability, got: $calls"
+assert_eq "$(summary "$TEST_TMP/img" '[.blobs[]] | length')" \
+  "$(aws_since 'select(.action == "BatchCheckLayerAvailability") | .params.layerDigests | length' | jq -s add)" \
+  "digests asked in BatchCheckLayerAvailability"
+assert_eq 0 "$(count_requests DST HEAD '/v2/alias/devcontainer-base/blobs/.*')" "blob HEADs at the registry"
 assert_eq 0 "$(aws_count '.status != 200 and .action != "DescribeRepositories"')" "failed AWS calls: $(aws_since .)"
 assert_eq sts.amazonaws.com "$(aws_since 'select(.service == "oidc") | .audience' | jq -r .)" "OIDC audience"
 sts="$(aws_since 'select(.service == "sts")')"
@@ -113,7 +120,9 @@ log "missing repository without --create-repository: exit 1 naming the flag, not
 
 # ---------------------------------------------------------------- 4. --create-repository
 aws_mark
-run_aws create "${mirror_args[@]}" --destination "$created_repo" --create-repository
+run_aws create "${mirror_args[@]}" --destination "$created_repo" --create-repository \
+  --repository-about $'# Mirror\nCopied by ecr-mirror.' --repository-usage 'docker pull public.ecr.aws/alias/created-app:noble' \
+  --repository-tags 'team=platform,cost-center=42'
 assert_rc 0 "copy with --create-repository"
 assert_eq true "$(output_or_fail changed)" "changed (created repository)"
 assert_same_image "$SRC_ADDR/base:noble" "$created_repo:noble" "" "$DST_CREDS"
@@ -127,6 +136,9 @@ assert_same_set "x86-64,ARM 64" "$(jq -r '.catalogData.architectures // [] | joi
   "catalogData.architectures (from linux/amd64 and linux/arm64)"
 assert_eq '["Linux"]' "$(jq -c '.catalogData.operatingSystems' <<<"$create")" "catalogData.operatingSystems"
 assert_contains "$(jq -r .catalogData.description <<<"$create")" "$SRC_ADDR/base:noble" "catalogData.description"
+assert_eq $'# Mirror\nCopied by ecr-mirror.' "$(jq -r .catalogData.aboutText <<<"$create")" "catalogData.aboutText"
+assert_eq 'docker pull public.ecr.aws/alias/created-app:noble' "$(jq -r .catalogData.usageText <<<"$create")" "catalogData.usageText"
+assert_eq '[{"Key":"team","Value":"platform"},{"Key":"cost-center","Value":"42"}]' "$(jq -c .tags <<<"$create")" "resource tags"
 jq -e '.repositories["ecr-public"] | any(.name == "created-app")' <(curl -sS "$AWS_SERVER_URL/_control") >/dev/null ||
   fail "created-app is not in aws_server.py's ECR Public repositories"
 assert_no_secret_printed "$DST_PASS"

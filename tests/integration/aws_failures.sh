@@ -27,6 +27,7 @@ registry_start SRC plain
 registry_start DST token --token-lifetime "$BEARER_SECONDS"
 # --ecr-revoke-expired: an expired ECR password is dropped from the token server's users file.
 aws_server_start --users-file "$DST_USERS_FILE" --ecr-revoke-expired \
+  --registry-root "$DST_DIR/data" --public-alias alias \
   --static-credentials "$STATIC_AKID:$STATIC_SECRET" \
   --github-repo "$GITHUB_REPOSITORY" --github-ref "$GITHUB_REF"
 aws_scenario '{"repositories": {"ecr-public": ["app", "slow"]}}'
@@ -162,7 +163,7 @@ log "wrong signature: exit 1, InvalidSignatureException and what to check"
 # The README's policy allows DescribeRepositories only with --create-repository. Without the
 # flag, a refused DescribeRepositories must not stop the copy; with it, the message names the
 # action to allow.
-aws_scenario '{"repositories": {"ecr-public": ["app", "slow"]}, "ecr_fail": [{"code": "AccessDeniedException", "op": "DescribeRepositories"}]}'
+aws_scenario '{"repositories": {"ecr-public": ["app", "slow", "least-privilege"]}, "ecr_fail": [{"code": "AccessDeniedException", "op": "DescribeRepositories"}]}'
 aws_mark
 run_aws describe-denied "${role_args[@]}" --destination "$DST_ADDR/alias/least-privilege"
 assert_rc 0 "DescribeRepositories refused, without --create-repository"

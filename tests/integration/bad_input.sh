@@ -52,6 +52,15 @@ printf '{"auths": {"%s": "user:password"}}\n' "$SH" >"$cfg/entry-string.json"
 printf '[{"auths": {}}]\n' >"$cfg/top-array.json"
 printf 'auths:\n  - nope\n' >"$cfg/implicit/config.json"
 
+# Lifecycle policies ECR would refuse.
+lc="$TEST_TMP/lifecycle"
+mkdir -p "$lc"
+printf 'rules: none\n' >"$lc/not-json.json"
+printf '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countNumber":7},"action":{"type":"expire"}}]}\n' >"$lc/bad-unit.json"
+printf '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":9},"action":{"type":"expire"}},{"rulePriority":2,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}\n' >"$lc/any-first.json"
+X1025="$(printf 'd%.0s' {1..1025})"
+X25601="$(head -c 25601 /dev/zero | tr '\0' a)"
+
 # ---------------------------------------------------------------- the case runner
 CASE_TIMEOUT=3 # seconds before a case that went to the network is killed (it must take < 1 s)
 failures=()
@@ -299,6 +308,25 @@ bad duration-input-words        -n 'INPUT_ROLE-DURATION-SECONDS' -n '1h' -e 'INP
 bad audience-empty-flag         -n '--audience' -- --audience ''
 bad destination-type-unknown    -n '"gcr"' -- --destination-type gcr
 bad destination-type-input      -n 'INPUT_DESTINATION-TYPE' -n 'ECR Public' -e 'INPUT_DESTINATION-TYPE=ECR Public' --
+# Repository settings for --create-repository (checked before any AWS call).
+bad mutability-unknown          -n '"sometimes"' -- --image-tag-mutability sometimes
+bad mutability-input            -n 'INPUT_IMAGE-TAG-MUTABILITY' -n 'frozen' -e 'INPUT_IMAGE-TAG-MUTABILITY=frozen' --
+bad mutability-on-ecr-public    -n '--image-tag-mutability' -n 'ECR Public' -- --image-tag-mutability IMMUTABLE --destination-type ecr-public
+bad exclusions-without-mode     -n '--immutable-tag-exclusions' -n 'IMMUTABLE_WITH_EXCLUSION' -- --immutable-tag-exclusions noble
+bad exclusions-bad-filter       -n '"no/slash"' -- --image-tag-mutability IMMUTABLE_WITH_EXCLUSION --immutable-tag-exclusions 'no/slash'
+bad exclusions-too-many         -n '--immutable-tag-exclusions' -n '6 filters' -- --image-tag-mutability IMMUTABLE_WITH_EXCLUSION --immutable-tag-exclusions 'a,b,c,d,e,f'
+bad encryption-unknown          -n '"rot13"' -- --encryption rot13
+bad kms-key-without-kms         -n '--kms-key' -n 'AES256' -- --kms-key alias/mirror
+bad scan-on-push-words          -n '"maybe"' -- --scan-on-push maybe
+bad lifecycle-missing-file      -n "$TEST_TMP/nope.json" -- --lifecycle-policy "$TEST_TMP/nope.json"
+bad lifecycle-not-json          -n "$lc/not-json.json" -n 'not valid JSON' -- --lifecycle-policy "$lc/not-json.json"
+bad lifecycle-bad-count-unit    -n 'rules[0].selection.countUnit' -- --lifecycle-policy "$lc/bad-unit.json"
+bad lifecycle-any-not-last      -n 'highest rulePriority' -- --lifecycle-policy "$lc/any-first.json"
+bad repository-tags-no-value    -n '"team"' -- --repository-tags team
+bad repository-tags-aws-prefix  -n 'aws:x=1' -- --repository-tags 'aws:x=1'
+bad description-too-long        -n '--repository-description' -n '1025 characters' -- --repository-description "$X1025"
+bad about-too-long              -n 'INPUT_REPOSITORY-ABOUT' -n '25601 characters' -e "INPUT_REPOSITORY-ABOUT=$X25601" --
+bad usage-too-long              -n '--repository-usage' -n '25601 characters' -- --repository-usage "$X25601"
 # The command line itself.
 bad unknown-option              -n '--frobnicate' -- --frobnicate
 bad abbreviated-option          -n '--dest' -- --dest "$D"

@@ -25,6 +25,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/registry.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/aws_env.sh"
 # shellcheck source-path=SCRIPTDIR/../lib source=fault_proxy.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/fault_proxy.sh"
+# Behind an ECR personality (integration.fault_matrix@PRESET) the matrix injects its own 429s and
+# counts retries per kind: the personality's own throttling stays off.
+export ECRM_PERSONALITY_ARGS="--no-switch throttle"
 suite_init fault_matrix
 # TEST_TMP is re-pointed per lane inside cases; the suite-wide files live here.
 SUITE_TMP="$TEST_TMP"
@@ -44,7 +47,8 @@ unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_
 
 registry_start SRC token
 registry_start DST token
-aws_server_start --users-file "$DST_USERS_FILE" --max-seconds "$ECRM_SERVER_LIFETIME"
+aws_server_start --users-file "$DST_USERS_FILE" --max-seconds "$ECRM_SERVER_LIFETIME" \
+  --registry-root "$DST_DIR/data"
 make_image "$TEST_TMP/img" --platforms linux/amd64,linux/arm64 --layers 2 --layer-size 65536 --seed 51 --tag 1.0
 make_image "$TEST_TMP/old" --platforms linux/amd64,linux/arm64 --layers 2 --layer-size 65536 --seed 52 --tag 1.0
 seed_image "$TEST_TMP/img" SRC library/app:1.0
@@ -135,18 +139,21 @@ plan() {
         reset-mid-body)
           case "$kind" in
             token | manifest-get | sts | ecr-token | manifest-put) echo "$kind $fault once" ;;
-            blob-get | upload-patch) echo "$kind $fault once" "$kind $fault always" ;;
+            blob-get | upload-patch | upload-put) echo "$kind $fault once" "$kind $fault always" ;;
           esac
           ;;
         stall)
           case "$kind" in
-            blob-get | upload-patch | manifest-head) echo "$kind $fault once" "$kind $fault always" ;;
+            blob-get | upload-patch | upload-put | manifest-head) echo "$kind $fault once" "$kind $fault always" ;;
             *) echo "$kind $fault once" ;;
           esac
           ;;
         401-fresh-challenge)
           case "$kind" in
             ping | token | sts | ecr-token) ;;
+            # A blob HEAD that stays 401 after a renewal says nothing (ECR Public's answer to
+            # every blob HEAD): the blob is uploaded, and HEADs stop.
+            blob-head) echo "$kind $fault once" "$kind $fault unknown" ;;
             *) echo "$kind $fault once" "$kind $fault always" ;;
           esac
           ;;
@@ -231,7 +238,7 @@ run_case() {
   case "$variant" in
     once | integrity) occurrences='[1]' ;;
     twice) occurrences='[1, 2]' ;;
-    always | redirect | bait) occurrences='"all"' ;;
+    always | redirect | bait | unknown) occurrences='"all"' ;;
   esac
   [[ "$variant" == always ]] && retry=3
   # Helpers write under TEST_TMP (assert_same_image's compare dir, run_ecrm's files): one per lane.
@@ -247,10 +254,15 @@ run_case() {
       "docker://$SRC_ADDR/library/app:old" "docker://$DST_ADDR/$dst_repo:1.0" >"$dir/preseed.log" 2>&1 ||
       fail "pre-seeding $dst_repo:1.0 failed: $(tail -n 3 "$dir/preseed.log")"
   fi
+  # The PATCH path runs only where a registry refuses the monolithic PUT (ecr-mirror uploads a
+  # blob as POST + PUT with the body): its cases run against such a registry.
+  local fallback=false
+  [[ "$kind" == upload-patch ]] && fallback=true
   fault_rules "$dir" "$(jq -n --arg case "$index-$kind-$fault-$variant" --arg kind "$kind" \
-    --arg fault "$fault" --arg side "$side" --argjson occ "$occurrences" \
-    '{case: $case, rules: [{kind: $kind, fault: $fault, occurrences: $occ, seconds: 30}
-       + (if $side == "" then {} else {label: $side} end)]}')"
+    --arg fault "$fault" --arg side "$side" --argjson occ "$occurrences" --argjson fallback "$fallback" \
+    '{case: $case, rules: ([{kind: $kind, fault: $fault, occurrences: $occ, seconds: 30}
+       + (if $side == "" then {} else {label: $side} end)]
+       + (if $fallback then [{kind: "upload-put", fault: "refuse-monolithic", occurrences: "all", label: "dst"}] else [] end))}')"
   local mark
   mark="$(fault_log_mark "$dir")"
   mirror_args "$lane" "$mode" "$repo" "$retry"
@@ -267,7 +279,7 @@ run_case() {
   local faulted total baseline
   faulted="$(fault_log_count "$dir" "$mark" "$kind" '.fault != null')"
   total="$(fault_log_count "$dir" "$mark" "$kind")"
-  baseline="$(baseline_count "$mode" "$kind")"
+  baseline="$(baseline_count "$([[ "$fallback" == true ]] && echo patch || echo "$mode")" "$kind")"
   ((faulted >= 1)) || fail "no $kind request was faulted: the case did not exercise the fault"
   case "$variant" in
     once | twice)
@@ -280,6 +292,14 @@ run_case() {
         fail "retries unbounded: $total $kind requests (a clean run sends $baseline, $faulted were faulted)"
       assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0" "$SRC_CREDS" "$DST_CREDS"
       assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0-$SHORT" "$SRC_CREDS" "$DST_CREDS"
+      ;;
+    unknown)
+      assert_rc 0 "$kind × $fault (the blob's presence is unknown: uploaded)"
+      assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0" "$SRC_CREDS" "$DST_CREDS"
+      # 2 workers, each HEAD renewed once, then no more HEADs for the rest of the run.
+      ((total <= 4)) || fail "$total blob HEADs: they went on after the registry showed they say nothing"
+      (($(fault_log_count "$dir" "$mark" upload-put '.status == 201') >= $(baseline_count registry upload-put))) ||
+        fail "fewer blob commits than a clean run: a blob of unknown presence was not uploaded"
       ;;
     redirect)
       assert_rc 0 "$kind × $fault"
@@ -328,35 +348,46 @@ run_case() {
 
 RESULTS="$TEST_TMP/results"
 mkdir -p "$RESULTS"
+# run_baseline MODE: registry, aws, or patch (a registry that refuses monolithic uploads).
 run_baseline() {
   local mode="$1" dir="$SUITE_TMP/lane1" mark
   mark="$(fault_log_mark "$dir")"
-  mirror_args 1 "$mode" "fm/baseline-$mode" 20
+  if [[ "$mode" == patch ]]; then
+    fault_rules "$dir" '{"case": "baseline-patch", "rules": [{"kind": "upload-put", "fault": "refuse-monolithic", "occurrences": "all", "label": "dst"}]}'
+  fi
+  mirror_args 1 "$([[ "$mode" == patch ]] && echo registry || echo "$mode")" "fm/baseline-$mode" 20
   (
     use_lane_aws 1
     run_mirror "baseline-$mode" "${ARGS[@]}"
     assert_rc 0 "clean run through the proxies ($mode)"
     assert_no_secrets_printed 1 "$RUN_STDOUT" "$RUN_STDERR" "$RUN_OUT"
   ) || exit 1
+  fault_rules "$dir" '{"case": "idle-baseline", "rules": []}'
   local dst_repo="fm/baseline-$mode"
   [[ "$mode" == aws ]] && dst_repo="ecrm-test/$dst_repo"
   assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/$dst_repo:1.0" "$SRC_CREDS" "$DST_CREDS"
   tail -n "+$((mark + 1))" "$dir/requests.jsonl" |
-    jq -s 'map(select(.fault == null)) | group_by(.kind) | map({(.[0].kind): length}) | add' \
+    jq -s 'map(select(.fault == null or .fault == "refuse-monolithic")) | group_by(.kind) | map({(.[0].kind): length}) | add' \
       >"$SUITE_TMP/baseline-$mode.json"
   local bad
-  bad="$(tail -n "+$((mark + 1))" "$dir/requests.jsonl" | jq -c 'select(.fault != null or .status == null)' | head -n 3)"
+  bad="$(tail -n "+$((mark + 1))" "$dir/requests.jsonl" | jq -c 'select((.fault != null and .fault != "refuse-monolithic") or .status == null)' | head -n 3)"
   [[ -z "$bad" ]] || fail "the clean run saw faults or broken exchanges: $bad"
   log "baseline ($mode): $(jq -c . "$SUITE_TMP/baseline-$mode.json")"
 }
 run_baseline registry
 run_baseline aws
+run_baseline patch
+(($(baseline_count patch upload-patch) > 0)) ||
+  fail "a registry that refuses monolithic uploads got no PATCH: the fallback does not work"
+(($(baseline_count registry upload-patch) == 0)) ||
+  fail "a clean registry run sent PATCH requests: uploads should be monolithic (POST + PUT)"
 # ecr-mirror may skip the GET /v2/ ping (learning the auth scheme from its first 401 instead);
 # every other kind must be there, or the proxy misclassifies.
 UNSENT=()
 for kind in "${KINDS[@]}"; do
   mode=registry
   is_aws_kind "$kind" && mode=aws
+  [[ "$kind" == upload-patch ]] && mode=patch
   (($(baseline_count "$mode" "$kind") > 0)) && continue
   [[ "$kind" == ping ]] || fail "a clean $mode run sends no $kind request: the proxy misclassifies"
   UNSENT+=("$kind")
@@ -433,7 +464,7 @@ table="$TEST_TMP/matrix.txt"
     printf '\n'
   done
   printf '\nvariants: once = 1st occurrence, twice = 1st and 2nd, always = every occurrence (exit 1), '
-  printf 'integrity = corrupted once (exit 1), redirect = every one to 127.0.0.2, '
+  printf 'integrity = corrupted once (exit 1), unknown = every one, and the run goes on without it (exit 0), redirect = every one to 127.0.0.2, '
   printf 'bait = every one to 127.0.0.2 answering 401 with its own realm (exit 1, no credentials there)\n'
   ((${#UNSENT[@]} == 0)) || printf 'not sent by ecr-mirror (no cases): %s\n' "${UNSENT[*]}"
   for result in "$RESULTS"/*.result; do

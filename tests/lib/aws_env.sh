@@ -2,7 +2,9 @@
 # Sourced by tests: starts tests/lib/aws_server.py (GitHub OIDC, STS, ECR Public, ECR on
 # loopback) and points the runner's and the AWS SDKs' environment variables at it.
 #
-#   aws_server_start [aws_server.py flags...]   e.g. --users-file F --ecr-expires-in 5
+#   aws_server_start [aws_server.py flags...]   e.g. --users-file F --ecr-expires-in 5;
+#                                               --registry-root DIR (a registry's storage) lets
+#                                               BatchCheckLayerAvailability see what it holds
 #   aws_scenario '{"sts_fail": ["Throttling"]}' apply a scenario (see aws_server/scenario.py)
 #   aws_server_issued KIND                      issued values, one a line (oidc_tokens,
 #                                               access_key_ids, secret_access_keys,
@@ -49,6 +51,12 @@ aws_server_start() {
   local request_token
   request_token="gha-$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
   local lifetime="${AWS_SERVER_MAX_SECONDS:-${ECRM_SERVER_LIFETIME:-1800}}"
+  # The newest AWS API models on this machine (the pyenv Python's botocore) validate requests:
+  # Debian's botocore 1.29 predates ECR's tag-mutability exclusion filters.
+  if [[ -z "${ECRM_BOTOCORE_DATA+x}" ]]; then
+    ECRM_BOTOCORE_DATA="$(python3 -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))' 2>/dev/null || true)"
+    export ECRM_BOTOCORE_DATA
+  fi
   # setsid: its own process group, so a stop (or common.sh's cleanup) reaches every thread.
   setsid "$AWS_SERVER_PY" "$AWS_SERVER_LIB_DIR/aws_server.py" --port 0 \
     --ready-file "$AWS_SERVER_DIR/ready.json" --log "$AWS_SERVER_LOG" \

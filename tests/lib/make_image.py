@@ -145,6 +145,12 @@ class Builder:
             layers.append(descriptor(self.types["layer"], digest, size))
             diff_ids.append(diff_id)
             self.note_blob(digest)
+        if self.args.empty_layer:
+            # A 0-byte layer (ECR refuses to complete such an upload: EmptyUploadException).
+            digest, size = self.layout.put_bytes(b"")
+            layers.append(descriptor(self.types["layer"].replace("+gzip", ""), digest, size))
+            diff_ids.append(digest)
+            self.note_blob(digest)
         config = dict(platform)
         config.update(
             {
@@ -212,6 +218,7 @@ def main():
     parser.add_argument("--attestation", action="store_true", help="add a buildx-style attestation per platform")
     parser.add_argument("--nested", action="store_true", help="add a child that is itself an index")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--empty-layer", action="store_true", help="add a 0-byte layer to each image")
     parser.add_argument("--tag", default="latest", help="org.opencontainers.image.ref.name in index.json")
     args = parser.parse_args()
     if args.layers < 1 or args.layer_size < 0:

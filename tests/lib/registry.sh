@@ -13,6 +13,12 @@
 #   count_requests NAME METHOD URI_REGEX [STATUS_REGEX]
 #   seed_image LAYOUT NAME REPO:TAG [REF_NAME]
 #   proxy_start NAME UPSTREAM [slow_proxy.py options]   (see below)
+#   ecr_personality_start NAME PRESET [ecr_proxy.py options]   (see below)
+#
+# ECRM_PERSONALITY=ecr-public|ecr (ctest's integration.SUITE@PRESET runs) puts the registry named
+# DST behind an ECR personality as soon as it starts: DST_ADDR is then the personality, and
+# count_requests DST counts what ecr-mirror sent it (its log; throttled requests left out), not
+# what reached the registry.
 #   cleanup_all (from common.sh) stops every registry and token server and removes the temp dir.
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -141,6 +147,11 @@ registry_start() {
   esac
 
   _registry_serve "$name" "$dir" "$mode"
+  if [[ "$name" == DST && -n "${ECRM_PERSONALITY:-}" ]]; then
+    # ECRM_PERSONALITY_ARGS: ecr_proxy.py options a suite adds (word-split on purpose).
+    # shellcheck disable=SC2086
+    ecr_personality_start DST "$ECRM_PERSONALITY" ${ECRM_PERSONALITY_ARGS:-}
+  fi
 }
 
 # _registry_serve NAME DIR MODE: starts docker-registry for a DIR whose auth files are ready
@@ -177,9 +188,67 @@ _registry_serve() {
 # registry_mark NAME: count_requests ignores the log lines written before this call.
 registry_mark() {
   local log
-  log="$(_registry_get "$1" LOG)"
+  log="$(_registry_get "$1" ECR_LOG)"
+  [[ -n "$log" ]] || log="$(_registry_get "$1" LOG)"
   [[ -n "$log" ]] || fail "registry_mark: no registry named $1"
   _registry_set "$1" MARK "$(wc -l <"$log")"
+}
+
+# personality: the ECR preset the destination runs behind ("" for plain distribution).
+personality() { printf '%s' "${DST_PERSONALITY:-}"; }
+
+# ecr_personality_start NAME PRESET [ecr_proxy.py options]: tests/lib/ecr_proxy.py in front of
+# registry NAME (PRESET none: only the switches given or configured).
+# NAME_ADDR becomes the personality's address (NAME_REGISTRY_ADDR keeps the
+# registry's own), NAME_ECR_LOG its request log, NAME_ECR_CONFIG its settings file (JSON, re-read
+# on change; see ecr_proxy.py), NAME_STORE_ADDR its object store. skopeo, the judge, is passed
+# through untouched: it reads the registry as it is.
+ecr_personality_start() {
+  local name="$1" preset="$2"
+  shift 2
+  local upstream dir
+  # A second personality for the same registry goes in front of the registry, not the first.
+  upstream="$(_registry_get "$name" REGISTRY_ADDR)"
+  [[ -n "$upstream" ]] || upstream="$(_registry_get "$name" ADDR)"
+  [[ -n "$upstream" ]] || fail "ecr_personality_start: no registry named $name"
+  dir="$TEST_TMP/ecr-${name,,}-$preset"
+  mkdir -p "$dir"
+  : >"$dir/requests.jsonl"
+  printf '{}\n' >"$dir/config.json"
+  local preset_args=(--preset "$preset")
+  [[ "$preset" == none ]] && preset_args=()  # switches from --switch or the config only
+  start_bg "$dir/proxy" "$PY" "$ECRM_LIB_DIR/ecr_proxy.py" --upstream "$upstream" "${preset_args[@]}" \
+    --config "$dir/config.json" --ready-file "$dir/ready.json" --log "$dir/requests.jsonl" \
+    --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
+  wait_until 10 test -s "$dir/ready.json" || fail "ECR personality for $name did not start: $(cat "$dir/proxy.err")"
+  local addr
+  addr="127.0.0.1:$(jq -r .port "$dir/ready.json")"
+  wait_until 10 _registry_answers "$addr" || fail "ECR personality for $name does not answer on $addr"
+  _registry_set "$name" REGISTRY_ADDR "$upstream"
+  _registry_set "$name" ADDR "$addr"
+  _registry_set "$name" ECR_LOG "$dir/requests.jsonl"
+  _registry_set "$name" ECR_CONFIG "$dir/config.json"
+  _registry_set "$name" STORE_ADDR "127.0.0.1:$(jq -r .store_port "$dir/ready.json")"
+  _registry_set "$name" PERSONALITY "$preset"
+  _registry_set "$name" MARK 0
+  log "ECR personality $preset for $name on $addr -> $upstream ($(jq -r '.switches | join(",")' "$dir/ready.json"))"
+}
+
+# ecr_config NAME JSON: replaces the personality's settings (atomically; read per request).
+ecr_config() {
+  local file
+  file="$(_registry_get "$1" ECR_CONFIG)"
+  [[ -n "$file" ]] || fail "ecr_config: $1 has no ECR personality"
+  jq -e . >/dev/null <<<"$2" || fail "ecr_config: not JSON: $2"
+  printf '%s\n' "$2" >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# ecr_count NAME JQ_CONDITION: personality log lines since the mark matching the condition.
+ecr_count() {
+  local log mark
+  log="$(_registry_get "$1" ECR_LOG)"
+  mark="$(_registry_get "$1" MARK)"
+  tail -n "+$((mark + 1))" "$log" | jq -c "select($2)" | wc -l
 }
 
 # count_requests NAME METHOD URI_REGEX [STATUS_REGEX]: requests since the last mark whose method
@@ -192,6 +261,10 @@ count_requests() {
   log="$(_registry_get "$name" LOG)"
   mark="$(_registry_get "$name" MARK)"
   [[ -n "$log" ]] || fail "count_requests: no registry named $name"
+  if [[ -n "$(_registry_get "$name" ECR_LOG)" ]]; then
+    _count_personality_requests "$name" "$method" "$uri_re" "$status_re"
+    return
+  fi
   # bash's =~ (POSIX ERE, with intervals; Debian's mawk has none) on each field separately.
   local line method_f uri_f status_f n=0
   local request_re='"([A-Z]+) ([^ ]+) HTTP/[0-9.]+" ([0-9]+) '
@@ -203,9 +276,28 @@ count_requests() {
   printf '%s\n' "$n"
 }
 
+# What ecr-mirror sent to an ECR personality (not the judge's requests, not the object store's),
+# less the requests its throttle switch answered 429: each is sent again, and a preset throttles
+# every Nth request of the run, so counting them would make exact counts depend on the order.
+_count_personality_requests() {
+  local name="$1" method="$2" uri_re="$3" status_re="$4" log mark n=0 method_f uri_f status_f
+  log="$(_registry_get "$name" ECR_LOG)"
+  mark="$(_registry_get "$name" MARK)"
+  while IFS=$'\t' read -r method_f uri_f status_f; do
+    [[ "$method_f" =~ ^(${method})$ && "$uri_f" =~ ^(${uri_re})$ && "$status_f" =~ ^(${status_re})$ ]] && n=$((n + 1))
+  done < <(tail -n "+$((mark + 1))" "$log" | jq -r 'select(.at == "proxy" and (.judge | not) and .switch != "throttle") | [.method, .path, (.status // "none" | tostring)] | @tsv')
+  printf '%s\n' "$n"
+}
+
 # requests_since_mark NAME: the access log lines after the mark (for failure messages).
 requests_since_mark() {
   local log mark
+  if [[ -n "$(_registry_get "$1" ECR_LOG)" ]]; then
+    log="$(_registry_get "$1" ECR_LOG)"
+    mark="$(_registry_get "$1" MARK)"
+    tail -n "+$((mark + 1))" "$log" | jq -r 'select(.at == "proxy" and (.judge | not)) | "\(.method) \(.path) \(.status) \(.switch // "")"'
+    return
+  fi
   log="$(_registry_get "$1" LOG)"
   mark="$(_registry_get "$1" MARK)"
   tail -n "+$((mark + 1))" "$log" | sed -E 's/^.*\] "([^"]*)" ([0-9]+).*/\1 \2/'

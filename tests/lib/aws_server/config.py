@@ -40,6 +40,7 @@ class Config:
     ecr_revoke_expired: bool = False
     ecr_proxy_endpoint: str | None = None
     clock_skew_seconds: int = 300
+    registry_root: str | None = None
 
     @property
     def subject(self) -> str:
@@ -89,6 +90,8 @@ def parse_args(argv: list[str]) -> Config:
                    help="drop expired AWS:<password> lines from --users-file")
     p.add_argument("--ecr-proxy-endpoint", help="proxyEndpoint in private ECR tokens")
     p.add_argument("--clock-skew-seconds", type=int, default=300)
+    p.add_argument("--registry-root", help="docker-registry's storage root: BatchCheckLayerAvailability "
+                   "answers from its repositories' layer links")
     a = p.parse_args(argv)
     return Config(
         port=a.port,
@@ -115,4 +118,5 @@ def parse_args(argv: list[str]) -> Config:
         ecr_revoke_expired=a.ecr_revoke_expired,
         ecr_proxy_endpoint=a.ecr_proxy_endpoint,
         clock_skew_seconds=a.clock_skew_seconds,
+        registry_root=a.registry_root,
     )

@@ -20,7 +20,8 @@ from .state import Repository, State
 
 TARGET_PREFIXES = {"SpencerFrontendService": "ecr-public",
                    "AmazonEC2ContainerRegistry_V20150921": "ecr"}
-IMPLEMENTED = ("GetAuthorizationToken", "DescribeRepositories", "CreateRepository")
+IMPLEMENTED = ("GetAuthorizationToken", "DescribeRepositories", "CreateRepository",
+               "BatchCheckLayerAvailability", "PutLifecyclePolicy")
 CONTENT_TYPE = "application/x-amz-json-1.1"
 # Statuses of the codes a scenario injects or this module raises (unmodeled: ECR's models
 # carry no HTTP status for their errors, all of which are 400 but ServerException).
@@ -74,6 +75,8 @@ def _repository_json(service: str, repo: Repository, region: str, alias: str) ->
             "repositoryUri": f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repo.name}",
             "createdAt": _epoch(repo.created_at),
             "imageTagMutability": s.get("imageTagMutability", "MUTABLE"),
+            **({"imageTagMutabilityExclusionFilters": s["imageTagMutabilityExclusionFilters"]}
+               if s.get("imageTagMutabilityExclusionFilters") else {}),
             "imageScanningConfiguration": s.get("imageScanningConfiguration", {"scanOnPush": False}),
             "encryptionConfiguration": s.get("encryptionConfiguration", {"encryptionType": "AES256"})}
 
@@ -144,6 +147,46 @@ class Operations:
                                 "usageText")}
             out["catalogData"] = {**catalog, "marketplaceCertified": False}
         return out
+
+
+    def _existing(self, params: dict[str, Any]) -> Repository:
+        registry = params.get("registryId", self.account)
+        repo = self.state.repository(self.service, registry, params["repositoryName"])
+        if repo is None:
+            raise self._missing(params["repositoryName"], registry)
+        return repo
+
+    def BatchCheckLayerAvailability(self, params: dict[str, Any]) -> dict[str, Any]:
+        """AVAILABLE when the registry attached with --registry-root holds the blob in this
+        repository (distribution links a blob into a repository's _layers once uploaded or
+        mounted there), as ECR answers per repository."""
+        repo = self._existing(params)
+        layers, failures = [], []
+        for digest in params["layerDigests"]:
+            algorithm, _, hexpart = digest.partition(":")
+            if algorithm != "sha256" or len(hexpart) != 64:
+                failures.append({"layerDigest": digest, "failureCode": "InvalidLayerDigest",
+                                 "failureReason": "Invalid layer digest"})
+                continue
+            size = self.state.registry_blob_size(self.service, repo.name, hexpart)
+            entry = {"layerDigest": digest,
+                     "layerAvailability": "AVAILABLE" if size is not None else "UNAVAILABLE"}
+            if size is not None:
+                entry["layerSize"] = size
+            layers.append(entry)
+        return {"layers": layers, "failures": failures}
+
+    def PutLifecyclePolicy(self, params: dict[str, Any]) -> dict[str, Any]:
+        repo = self._existing(params)
+        try:
+            json.loads(params["lifecyclePolicyText"])
+        except ValueError:
+            raise EcrFault("InvalidParameterException", "Invalid parameter at "
+                           "'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy "
+                           "validation failure'") from None
+        repo.settings["lifecyclePolicyText"] = params["lifecyclePolicyText"]
+        return {"registryId": repo.registry_id, "repositoryName": repo.name,
+                "lifecyclePolicyText": params["lifecyclePolicyText"]}
 
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:

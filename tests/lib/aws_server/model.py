@@ -8,6 +8,7 @@ InvalidParameterException).
 """
 
 import functools
+import os
 import re
 from typing import Any
 
@@ -19,7 +20,10 @@ VERSIONS = {"sts": "2011-06-15", "ecr": "2015-09-21", "ecr-public": "2020-10-30"
 
 @functools.cache
 def service_model(service: str) -> botocore.model.ServiceModel:
-    loader = botocore.loaders.Loader()
+    # A newer botocore's models (ECRM_BOTOCORE_DATA: the pyenv Python's botocore/data) come first:
+    # Debian's botocore 1.29 predates IMMUTABLE_WITH_EXCLUSION and its exclusion filters.
+    extra = [p for p in os.environ.get("ECRM_BOTOCORE_DATA", "").split(":") if p]
+    loader = botocore.loaders.Loader(extra_search_paths=extra)
     data = loader.load_service_model(service, "service-2", VERSIONS[service])
     return botocore.model.ServiceModel(data, service_name=service)
 

@@ -12,7 +12,8 @@ the same way, as a patch over what was applied before:
   ecr_always: "ServerException" | null
   bad_signature_key: "AKID" | ["AKID", ...] | "*" | null  treat signatures by these keys as wrong
   expire_credentials: true                 every credential issued so far is expired from now on
-  repositories: ["a", "b"] | {"ecr": [...], "ecr-public": [...]}  replace the repository set
+  repositories: ["a", "b"] | {"ecr": [...], "ecr-public": [...]}  replace the repository set; an
+                                           entry may be {"name", "settings": {CreateRepository input}}
   expected_audience, allowed_sub, allowed_role, ecr_expires_in, oidc_lifetime: override the flags
   reset: true                              forget everything applied before (applied first)
 

@@ -209,9 +209,29 @@ class State:
             for key in [k for k in self._repositories if k[0] in spec]:
                 del self._repositories[key]
             for service, names in spec.items():
-                for name in names:
+                for entry in names:
+                    # A name, or {"name": ..., "settings": {CreateRepository input}}: an existing
+                    # repository with tag immutability, say.
+                    name, settings = (entry, {}) if isinstance(entry, str) else \
+                        (entry["name"], dict(entry.get("settings", {})))
                     key = (service, self.config.account_id, name)
-                    self._repositories[key] = Repository(name, self.config.account_id, time.time())
+                    self._repositories[key] = Repository(name, self.config.account_id, time.time(),
+                                                         settings)
+
+    def registry_blob_size(self, service: str, name: str, hexpart: str) -> int | None:
+        """The size of a blob linked into the attached registry's repository, None when absent
+        (or when no registry is attached: nothing is known to be there). An ECR Public
+        repository lives under <--public-alias>/<name> there, as in public.ecr.aws/<alias>/."""
+        root = self.config.registry_root
+        if not root:
+            return None
+        base = os.path.join(root, "docker", "registry", "v2")
+        path = name if service == "ecr" else os.path.join(self.config.public_alias, name)
+        link = os.path.join(base, "repositories", path, "_layers", "sha256", hexpart, "link")
+        if not os.path.isfile(link):
+            return None
+        data = os.path.join(base, "blobs", "sha256", hexpart[:2], hexpart, "data")
+        return os.path.getsize(data) if os.path.isfile(data) else 0
 
     def repositories_snapshot(self) -> dict[str, list[dict[str, Any]]]:
         with self._lock:
@@ -220,3 +240,4 @@ class State:
                 out.setdefault(service, []).append(
                     {"name": r.name, "registryId": r.registry_id, "settings": r.settings})
             return out
+

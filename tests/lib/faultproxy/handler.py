@@ -2,19 +2,19 @@
 import http.client
 import json
 import secrets
-import select
 import socket
 import struct
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
+import proxykit
+
 from .rules import STATUS_FAULTS, classify
 from .state import error_body
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-              "proxy-authorization", "proxy-authenticate", "content-length", "expect"}
-CHUNK = 64 * 1024
+HOP_BY_HOP = proxykit.HOP_BY_HOP
+CHUNK = proxykit.CHUNK
 MAX_TOKEN_BODY = 1 << 20
 
 
@@ -50,37 +50,10 @@ def make_handler(proxy, redirect_target=False):
                     or int(self.headers.get("Content-Length") or 0) > 0)
 
         def request_chunks(self):
-            """The request body as it arrives, de-chunked; never the whole body at once."""
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                while True:
-                    size_line = self.rfile.readline(1024)
-                    if not size_line:
-                        raise ConnectionError("request body ended early")
-                    size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                            pass
-                        return
-                    left = size
-                    while left:
-                        data = self.rfile.read(min(left, CHUNK))
-                        if not data:
-                            raise ConnectionError("request body ended early")
-                        left -= len(data)
-                        yield data
-                    self.rfile.readline(1024)
-            else:
-                left = int(self.headers.get("Content-Length") or 0)
-                while left > 0:
-                    data = self.rfile.read(min(left, CHUNK))
-                    if not data:
-                        raise ConnectionError("request body ended early")
-                    left -= len(data)
-                    yield data
+            return proxykit.request_chunks(self)
 
         def drain(self):
-            for _ in self.request_chunks():
-                pass
+            proxykit.drain(self)
 
         # ------------------------------------------------------------ answers
         def send_simple(self, status, content_type, body, headers=None):
@@ -98,18 +71,7 @@ def make_handler(proxy, redirect_target=False):
             reset_socket(self.connection)
 
         def stall(self, seconds):
-            """Send nothing for `seconds`, or until the client gives up and closes."""
-            self.close_connection = True
-            deadline = time.monotonic() + seconds
-            while time.monotonic() < deadline:
-                readable, _, _ = select.select([self.connection], [], [], 0.2)
-                if readable:
-                    try:
-                        if not self.connection.recv(CHUNK, socket.MSG_PEEK):
-                            return
-                        self.connection.recv(CHUNK)  # discard whatever else the client sends
-                    except OSError:
-                        return
+            proxykit.stall(self, seconds)
 
         # ------------------------------------------------------------ forwarding
         def open_upstream(self, kind, path=None, headers=None, method=None, body=True):
@@ -263,6 +225,14 @@ def make_handler(proxy, redirect_target=False):
                 self.drain()
                 self.stall(rule.get("seconds", 30))
                 return None
+            if fault == "refuse-monolithic" and self.has_request_body():
+                # A registry that takes no blob body on the commit PUT (the spec makes monolithic
+                # upload a MAY): the client must fall back to POST + PATCH + PUT.
+                self.drain()
+                body = json.dumps({"errors": [{"code": "UNSUPPORTED", "message":
+                                   "injected: no monolithic upload"}]}).encode()
+                self.send_simple(405, "application/json", body)
+                return 405
             if fault in STATUS_FAULTS:
                 self.drain()
                 status = int(fault)

@@ -27,7 +27,7 @@ struct CapturedLog {
   }
 };
 
-cli::EnvLookup env_of(std::map<std::string, std::string> values) {
+util::EnvLookup env_of(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
     auto it = values.find(name);
     if (it == values.end() || it->second.empty()) return std::nullopt;
@@ -239,18 +239,4 @@ TEST_CASE("expires_within", "[credentials]") {
   CHECK(aws::expires_within(soon, std::chrono::minutes(5), now));
   soon.expiration = now + std::chrono::minutes(6);
   CHECK_FALSE(aws::expires_within(soon, std::chrono::minutes(5), now));
-}
-
-TEST_CASE("credential_settings copies the AWS options", "[credentials]") {
-  cli::Options options;
-  options.role_to_assume = "arn:aws:iam::1:role/r";
-  options.role_session_name = "s";
-  options.role_duration_seconds = 1800;
-  options.audience = "a";
-  auto s = aws::credential_settings(options, "http://127.0.0.1:9");
-  CHECK(s.role_to_assume == "arn:aws:iam::1:role/r");
-  CHECK(s.role_session_name == "s");
-  CHECK(s.duration_seconds == 1800);
-  CHECK(s.audience == "a");
-  CHECK(s.sts_endpoint == "http://127.0.0.1:9");
 }

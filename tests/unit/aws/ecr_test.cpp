@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "aws/ecr_layers.hpp"
+#include "aws/ecr_repository.hpp"
 #include "fake_transport.hpp"
 #include "util/base64.hpp"
 #include "util/json.hpp"
@@ -200,14 +202,14 @@ TEST_CASE("request bodies", "[ecr]") {
   no_account.registry_id.clear();
   CHECK(aws::describe_repositories_body(no_account, "app") == R"({"repositoryNames":["app"]})");
 
-  aws::CatalogData catalog{"Mirror of x", {"x86-64", "ARM 64"}, {"Linux"}};
-  CHECK(aws::create_repository_body(public_settings(), "app", catalog) ==
+  aws::CatalogData catalog{"Mirror of x", {"x86-64", "ARM 64"}, {"Linux"}, "", ""};
+  CHECK(aws::create_repository_body(public_settings(), "app", {}, catalog) ==
         R"({"repositoryName":"app","catalogData":{"description":"Mirror of x",)"
         R"("architectures":["x86-64","ARM 64"],"operatingSystems":["Linux"]}})");
-  CHECK(aws::create_repository_body(public_settings(), "app", {"d", {}, {}}) ==
+  CHECK(aws::create_repository_body(public_settings(), "app", {}, {"d", {}, {}, "", ""}) ==
         R"({"repositoryName":"app","catalogData":{"description":"d"}})");
   CHECK(
-      aws::create_repository_body(private_settings(), "team/app", catalog) ==
+      aws::create_repository_body(private_settings(), "team/app", {}, catalog) ==
       R"({"registryId":"123456789012","repositoryName":"team/app","imageTagMutability":"MUTABLE",)"
       R"("imageScanningConfiguration":{"scanOnPush":true},)"
       R"("encryptionConfiguration":{"encryptionType":"AES256"}})");
@@ -237,7 +239,7 @@ TEST_CASE("GetAuthorizationToken call: signed JSON 1.1 POST", "[ecr]") {
                           "x-amz-security-token;x-amz-target, Signature="));
 }
 
-TEST_CASE("repository_exists and create_repository", "[ecr]") {
+TEST_CASE("describe_repository and create_repository", "[ecr]") {
   QuietLog log;
   aws::testing::FakeAws fake;
   fake.reply(200,
@@ -250,23 +252,76 @@ TEST_CASE("repository_exists and create_repository", "[ecr]") {
   auto context = fake.context();
   const auto settings = private_settings();
 
-  auto exists = aws::repository_exists(settings, credentials(), "team/app", context);
+  auto exists = aws::describe_repository(settings, credentials(), "team/app", context);
   REQUIRE(exists.ok());
-  CHECK(*exists);
-  auto missing = aws::repository_exists(settings, credentials(), "team/app", context);
+  REQUIRE(exists->has_value());
+  CHECK((*exists)->tag_mutability == "MUTABLE");
+  auto missing = aws::describe_repository(settings, credentials(), "team/app", context);
   REQUIRE(missing.ok());
-  CHECK_FALSE(*missing);
+  CHECK_FALSE(missing->has_value());
 
   // Throttled once, then created; the retry is signed anew.
-  CHECK(aws::create_repository(settings, credentials(), "team/app", {}, context).ok());
+  auto created = aws::create_repository(settings, credentials(), "team/app", {}, {}, context);
+  REQUIRE(created.ok());
+  CHECK(*created);
   CHECK(fake.sleeps.size() == 1);
   CHECK(fake.requests[3].headers.get("X-Amz-Target") ==
         "AmazonEC2ContainerRegistry_V20150921.CreateRepository");
   // Created meanwhile by someone else: fine.
-  CHECK(aws::create_repository(settings, credentials(), "team/app", {}, context).ok());
-  auto denied = aws::create_repository(settings, credentials(), "team/app", {}, context);
+  auto meanwhile = aws::create_repository(settings, credentials(), "team/app", {}, {}, context);
+  REQUIRE(meanwhile.ok());
+  CHECK_FALSE(*meanwhile);
+  auto denied = aws::create_repository(settings, credentials(), "team/app", {}, {}, context);
   REQUIRE_FALSE(denied.ok());
   CHECK(denied.error().kind == ErrorKind::Auth);
   CHECK(fake.requests.size() == 6);
   for (const auto& request : fake.requests) CHECK(request.url == "http://127.0.0.1:9000/");
+}
+
+TEST_CASE("ECR wildcard filters and immutable tags", "[ecr]") {
+  CHECK(aws::wildcard_match("noble", "noble"));
+  CHECK_FALSE(aws::wildcard_match("noble", "noble-1"));
+  CHECK(aws::wildcard_match("noble*", "noble-3dcb059253b2"));
+  CHECK(aws::wildcard_match("*-dev", "feature-dev"));
+  CHECK(aws::wildcard_match("a*b*c", "aXbYbZc"));
+  CHECK_FALSE(aws::wildcard_match("a*b*c", "aXbYbZ"));
+  CHECK(aws::wildcard_match("*", ""));
+  CHECK(aws::wildcard_match(std::string(40, '*') + "x", std::string(5000, 'a') + "x"));
+  aws::RepositoryInfo info{"IMMUTABLE_WITH_EXCLUSION", {"noble", "dev-*"}};
+  CHECK(aws::immutable_among(info, {"noble", "noble-abc", "dev-1"}) ==
+        std::vector<std::string>{"noble-abc"});
+  info.tag_mutability = "MUTABLE_WITH_EXCLUSION";
+  CHECK(aws::immutable_among(info, {"noble", "noble-abc", "dev-1"}) ==
+        std::vector<std::string>{"noble", "dev-1"});
+  info.tag_mutability = "IMMUTABLE";
+  CHECK(aws::immutable_among(info, {"noble"}) == std::vector<std::string>{"noble"});
+  info.tag_mutability = "MUTABLE";
+  CHECK(aws::immutable_among(info, {"noble"}).empty());
+}
+
+TEST_CASE("BatchCheckLayerAvailability: 100 digests a call", "[ecr]") {
+  QuietLog log;
+  aws::testing::FakeAws fake;
+  std::vector<std::string> digests;
+  for (int i = 0; i < 250; ++i) digests.push_back("sha256:" + std::to_string(i));
+  for (int call = 0; call < 3; ++call) {
+    std::string layers;
+    for (int i = call * 100; i < std::min(250, call * 100 + 100); ++i)
+      layers += std::string(layers.empty() ? "" : ",") + R"({"layerDigest":"sha256:)" +
+                std::to_string(i) + R"(","layerAvailability":")" +
+                (i % 2 == 0 ? "AVAILABLE" : "UNAVAILABLE") + "\"}";
+    fake.reply(200, R"({"layers":[)" + layers + "]}");
+  }
+  auto context = fake.context();
+  auto answer = aws::batch_check_layer_availability(private_settings(), credentials(), "team/app",
+                                                    digests, context);
+  REQUIRE(answer.ok());
+  REQUIRE(answer->size() == 250);
+  for (int i = 0; i < 250; ++i) CHECK((*answer)[i] == std::optional<bool>(i % 2 == 0));
+  REQUIRE(fake.requests.size() == 3);
+  auto first = util::Json::parse(fake.requests[0].body);
+  REQUIRE(first.ok());
+  CHECK(first->get_string("registryId") == "123456789012");
+  CHECK(first->find("layerDigests")->items().size() == 100);
+  CHECK(util::Json::parse(fake.requests[2].body)->find("layerDigests")->items().size() == 50);
 }

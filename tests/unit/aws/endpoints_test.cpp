@@ -7,7 +7,7 @@ using namespace ecrm;
 
 namespace {
 
-cli::EnvLookup env_of(std::map<std::string, std::string> values) {
+util::EnvLookup env_of(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
     auto it = values.find(name);
     if (it == values.end()) return std::nullopt;

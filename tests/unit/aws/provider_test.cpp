@@ -19,7 +19,7 @@ struct QuietLog {
   ~QuietLog() { util::Log::get().set_sink_for_tests(nullptr); }
 };
 
-cli::EnvLookup env_of(std::map<std::string, std::string> values) {
+util::EnvLookup env_of(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
     auto it = values.find(name);
     if (it == values.end()) return std::nullopt;
@@ -27,7 +27,7 @@ cli::EnvLookup env_of(std::map<std::string, std::string> values) {
   };
 }
 
-cli::EnvLookup static_keys() {
+util::EnvLookup static_keys() {
   return env_of(
       {{"AWS_ACCESS_KEY_ID", "AKIAPROVIDER"}, {"AWS_SECRET_ACCESS_KEY", "provider-test-secret"}});
 }

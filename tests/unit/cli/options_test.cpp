@@ -443,10 +443,11 @@ TEST_CASE("the version flag prints the program name and version", "[options]") {
 
 TEST_CASE("option_names is the stable list of long names", "[options]") {
   auto names = ecrm::cli::option_names();
-  REQUIRE(names.size() == 26);
+  REQUIRE(names.size() == 36);
   CHECK(names.front() == "source");
   CHECK(names[1] == "destination");
-  CHECK(names.back() == "create-repository");
+  CHECK(names[25] == "create-repository");
+  CHECK(names.back() == "repository-usage");
   CHECK(std::find(names.begin(), names.end(), "help") == names.end());
   CHECK(std::find(names.begin(), names.end(), "version") == names.end());
   CHECK(std::find(names.begin(), names.end(), "role-to-assume") != names.end());
@@ -489,4 +490,54 @@ TEST_CASE("a Basic username with ':' is refused without echoing the password", "
   CHECK(parsed.error().message.find("bot:team") != std::string::npos);
   CHECK(parsed.error().message.find("s3cr3t") == std::string::npos);
   CHECK(parsed.error().hint.find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("repository settings for --create-repository", "[options]") {
+  auto defaults = run(with_required({}));
+  REQUIRE(defaults.ok());
+  const auto& d = defaults->options.repository;
+  CHECK(d.tag_mutability == "MUTABLE");
+  CHECK(d.encryption == "AES256");
+  CHECK(d.scan_on_push);
+  CHECK(d.mutability_exclusions.empty());
+  CHECK(d.lifecycle_policy.empty());
+
+  auto full = run(
+      with_required({"--create-repository", "--image-tag-mutability", "immutable_with_exclusion",
+                     "--immutable-tag-exclusions", "noble,dev-*", "--encryption", "KMS",
+                     "--kms-key", "alias/m", "--scan-on-push", "false", "--repository-tags",
+                     "team=platform\ncost-center=42", "--repository-about", "# About"}));
+  REQUIRE(full.ok());
+  const auto& r = full->options.repository;
+  CHECK(r.create);
+  CHECK(r.tag_mutability == "IMMUTABLE_WITH_EXCLUSION");
+  CHECK(r.mutability_exclusions == std::vector<std::string>{"noble", "dev-*"});
+  CHECK(r.encryption == "KMS");
+  CHECK(r.kms_key == "alias/m");
+  CHECK_FALSE(r.scan_on_push);
+  REQUIRE(r.resource_tags.size() == 2);
+  CHECK(r.resource_tags[1] == std::pair<std::string, std::string>{"cost-center", "42"});
+  CHECK(r.about == "# About");
+
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--image-tag-mutability", "sometimes"},
+           {"--immutable-tag-exclusions", "noble"},  // needs a *_WITH_EXCLUSION mode
+           {"--image-tag-mutability", "IMMUTABLE_WITH_EXCLUSION", "--immutable-tag-exclusions",
+            "a,b,c,d,e,f"},
+           {"--image-tag-mutability", "IMMUTABLE_WITH_EXCLUSION", "--immutable-tag-exclusions",
+            "no/slash"},
+           {"--encryption", "rot13"},
+           {"--kms-key", "alias/m"},  // without KMS
+           {"--scan-on-push", "maybe"},
+           {"--repository-tags", "novalue"},
+           {"--repository-tags", "aws:reserved=x"},
+           {"--lifecycle-policy", "/nonexistent/policy.json"},
+           {"--repository-description", std::string(1025, 'd')}}) {
+    auto parsed = run(with_required(bad));
+    INFO(bad.front() << " " << bad.back().substr(0, 40));
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().kind == ecrm::ErrorKind::Usage);
+    CHECK(parsed.error().message.find(bad.size() > 2 ? bad[2] : bad.front()) != std::string::npos);
+    CHECK_FALSE(parsed.error().hint.empty());
+  }
 }

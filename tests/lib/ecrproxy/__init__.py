@@ -1,0 +1,1 @@
+"""An ECR / ECR Public personality for a real docker-registry (see ../ecr_proxy.py)."""
