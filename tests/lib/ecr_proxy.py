@@ -7,11 +7,13 @@ combination; --switch NAME adds one, --no-switch NAME removes one; --config FILE
 re-read when it changes) can add "switches_on"/"switches_off" at run time and sets
 throttle_every, max_layers, stall_seconds, immutable_exclusions (wildcards),
 repositories_file (NAME_UNKNOWN for others), credential_lifetime (seconds after which an
-Authorization value first seen is answered 400 DENIED) and registry_id.
+Authorization value first seen is answered 400 DENIED), registry_id and iam_service (ecr or
+ecr-public: the prefix of the IAM actions logged; default from the preset).
 
 A second listener plays the object store that blob-redirect-403 sends clients to; it logs whether
 an Authorization header reached it. Log (--log): one JSON line per request: at (proxy/store),
-method, path, kind, switch (the one that shaped the answer, or null), status, auth, ms.
+method, path, kind, switch (the one that shaped the answer, or null), status, auth, ms, and iam
+(the IAM actions ECR would authorise the request under).
 """
 import argparse
 import json

@@ -189,6 +189,25 @@ class Operations:
                 "lifecyclePolicyText": params["lifecyclePolicyText"]}
 
 
+def iam_actions(service: str, op: str, params: dict[str, Any]) -> list[str]:
+    """The IAM actions AWS authorises the call under: the operation's own, and those it implies.
+    ECR Public's token is an STS service bearer token (ECR Public User Guide, "Registry
+    authentication": ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken); tags on
+    CreateRepository need TagResource too (tag-on-create); a repository encrypted with a KMS key
+    needs kms:CreateGrant, kms:RetireGrant and kms:DescribeKey on it (ECR User Guide,
+    "Encryption at rest")."""
+    actions = [f"{service}:{op}"]
+    if service == "ecr-public" and op == "GetAuthorizationToken":
+        actions.append("sts:GetServiceBearerToken")
+    if op == "CreateRepository":
+        if params.get("tags"):
+            actions.append(f"{service}:TagResource")
+        encryption = params.get("encryptionConfiguration") or {}
+        if encryption.get("encryptionType", "").startswith("KMS") and encryption.get("kmsKey"):
+            actions += ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"]
+    return actions
+
+
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in params.items() if k != "catalogData"}
     if "catalogData" in params:
@@ -248,6 +267,7 @@ def handle(state: State, scenario: Scenario, method: str, host_url: str, raw_pat
         except (ValueError, model.SerializationError) as e:
             raise EcrFault("SerializationException", str(e)) from None
         log["params"] = _loggable(params)
+        log["iam"] = iam_actions(service, op, params)
         if message:
             raise EcrFault("InvalidParameterException", message)
         result = getattr(Operations(state, scenario, service, verified.region), op)(params)

@@ -32,6 +32,20 @@ def classify(method, path):
     return ("manifest-" if what == "manifests" else "blob-") + method.lower(), name, ref
 
 
+# The IAM actions ECR authorises a registry request under ("Amazon ECR registry permissions" and
+# the push/pull policies of the ECR User Guide: docker push needs BatchCheckLayerAvailability,
+# InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage; a pull BatchGetImage and
+# GetDownloadUrlForLayer). ECR Public images are public to read: its reads need none.
+def iam_actions(service, kind, carries_body):
+    reads = {"manifest-head": ["BatchGetImage"], "manifest-get": ["BatchGetImage"],
+             "blob-get": ["GetDownloadUrlForLayer"]}
+    writes = {"blob-head": ["BatchCheckLayerAvailability"], "upload-post": ["InitiateLayerUpload"],
+              "upload-patch": ["UploadLayerPart"], "manifest-put": ["PutImage"],
+              "upload-put": ["UploadLayerPart", "CompleteLayerUpload"] if carries_body else ["CompleteLayerUpload"]}
+    names = writes.get(kind, []) + (reads.get(kind, []) if service == "ecr" else [])
+    return [f"{service}:{name}" for name in names]
+
+
 def error_json(code, message):
     return json.dumps({"errors": [{"code": code, "message": message, "detail": {}}]}).encode()
 
@@ -196,6 +210,9 @@ def make_handler(state, store=False):
                 entry["judge"] = True
                 return self.forward(entry, set())
             authorization = self.headers.get("Authorization")
+            carries_body = self.chunked_request() or int(self.headers.get("Content-Length") or 0) > 0
+            entry["iam"] = iam_actions(config["iam_service"] or ("ecr-public" if args.preset == "ecr-public" else "ecr"),
+                                       kind, carries_body)
             if "chunked-stall" in switches and self.chunked_request():
                 entry["switch"] = "chunked-stall"
                 self.stall(config["stall_seconds"])

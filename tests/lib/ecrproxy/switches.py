@@ -68,7 +68,7 @@ PRESETS = {
 
 DEFAULTS = {"throttle_every": 11, "max_layers": 500, "stall_seconds": 30,
             "immutable_exclusions": [], "repositories_file": None, "credential_lifetime": 0,
-            "registry_id": "123456789012", "judge_agents": "^skopeo/"}
+            "registry_id": "123456789012", "judge_agents": "^skopeo/", "iam_service": None}
 
 
 def resolve(preset, on, off):
