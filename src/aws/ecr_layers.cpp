@@ -20,6 +20,24 @@ std::string batch_check_layer_availability_body(const EcrApiSettings& settings,
   return body.dump();
 }
 
+std::vector<std::optional<bool>> layer_availability_from_reply(
+    const util::Json& reply, const std::vector<std::string>& digests) {
+  std::map<std::string, bool> available;
+  if (const auto* layers = reply.find("layers"); layers != nullptr && layers->is_array()) {
+    for (const auto& layer : layers->items()) {
+      auto digest = layer.get_string("layerDigest");
+      auto state = layer.get_string("layerAvailability");
+      if (digest && state) available[*digest] = *state == "AVAILABLE";
+    }
+  }
+  std::vector<std::optional<bool>> answer(digests.size());
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    auto found = available.find(digests[i]);
+    if (found != available.end()) answer[i] = found->second;
+  }
+  return answer;
+}
+
 Expected<std::vector<std::optional<bool>>> batch_check_layer_availability(
     const EcrApiSettings& settings, const AwsCredentials& credentials, std::string_view name,
     const std::vector<std::string>& digests, CallContext& context) {
@@ -31,18 +49,8 @@ Expected<std::vector<std::optional<bool>>> batch_check_layer_availability(
     auto reply = ecr_call(settings, credentials, "BatchCheckLayerAvailability",
                           batch_check_layer_availability_body(settings, name, slice), context);
     if (!reply) return reply.error();
-    std::map<std::string, bool> available;
-    if (const auto* layers = reply->find("layers"); layers != nullptr && layers->is_array()) {
-      for (const auto& layer : layers->items()) {
-        auto digest = layer.get_string("layerDigest");
-        auto state = layer.get_string("layerAvailability");
-        if (digest && state) available[*digest] = *state == "AVAILABLE";
-      }
-    }
-    for (std::size_t i = first; i < last; ++i) {
-      auto found = available.find(digests[i]);
-      if (found != available.end()) answer[i] = found->second;
-    }
+    auto part = layer_availability_from_reply(*reply, slice);
+    std::copy(part.begin(), part.end(), answer.begin() + static_cast<std::ptrdiff_t>(first));
   }
   return answer;
 }

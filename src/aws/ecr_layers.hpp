@@ -8,6 +8,7 @@
 
 #include "aws/ecr.hpp"
 #include "util/expected.hpp"
+#include "util/json.hpp"
 
 namespace ecrm::aws {
 
@@ -17,6 +18,11 @@ constexpr std::size_t kMaxLayerDigestsPerCall = 100;
 std::string batch_check_layer_availability_body(const EcrApiSettings& settings,
                                                 std::string_view name,
                                                 const std::vector<std::string>& digests);
+
+// One entry per digest of a reply to a call that asked for `digests`: true AVAILABLE, false
+// UNAVAILABLE, nullopt when the reply does not say (failures, or left out).
+std::vector<std::optional<bool>> layer_availability_from_reply(
+    const util::Json& reply, const std::vector<std::string>& digests);
 
 // One entry per digest, in order: true AVAILABLE, false UNAVAILABLE, nullopt when the reply lists
 // it under failures (or not at all). As many calls as 100-digest slices. An AccessDenied is an

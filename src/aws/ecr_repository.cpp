@@ -154,12 +154,17 @@ Expected<std::optional<RepositoryInfo>> describe_repository(const EcrApiSettings
     if (reply.error().kind == ErrorKind::NotFound) return std::optional<RepositoryInfo>();
     return reply.error();
   }
-  const util::Json* repositories = reply->find("repositories");
-  if (repositories == nullptr || !repositories->is_array()) return std::optional<RepositoryInfo>();
+  return repository_info_from_reply(*reply, name, is_public(settings));
+}
+
+std::optional<RepositoryInfo> repository_info_from_reply(const util::Json& reply,
+                                                         std::string_view name, bool is_public) {
+  const util::Json* repositories = reply.find("repositories");
+  if (repositories == nullptr || !repositories->is_array()) return std::nullopt;
   for (const auto& repository : repositories->items()) {
     if (repository.get_string("repositoryName") != std::string(name)) continue;
     RepositoryInfo info;
-    if (!is_public(settings))
+    if (!is_public)
       info.tag_mutability = repository.get_string("imageTagMutability").value_or("MUTABLE");
     if (const auto* filters = repository.find("imageTagMutabilityExclusionFilters");
         filters != nullptr && filters->is_array()) {
@@ -167,9 +172,9 @@ Expected<std::optional<RepositoryInfo>> describe_repository(const EcrApiSettings
         if (filter.get_string("filterType").value_or("") == "WILDCARD")
           info.exclusion_filters.push_back(filter.get_string("filter").value_or(""));
     }
-    return std::optional<RepositoryInfo>(std::move(info));
+    return info;
   }
-  return std::optional<RepositoryInfo>();
+  return std::nullopt;
 }
 
 Expected<bool> create_repository(const EcrApiSettings& settings, const AwsCredentials& credentials,

@@ -11,6 +11,7 @@
 #include "aws/spec.hpp"
 #include "oci/manifest.hpp"
 #include "util/expected.hpp"
+#include "util/json.hpp"
 
 namespace ecrm::aws {
 
@@ -42,6 +43,10 @@ bool wildcard_match(std::string_view pattern, std::string_view text);
 // MUTABLE_WITH_EXCLUSION only those a filter matches.
 std::vector<std::string> immutable_among(const RepositoryInfo& info,
                                          const std::vector<std::string>& tags);
+
+// The repository named `name` in a DescribeRepositories reply, nullopt when it is not there.
+std::optional<RepositoryInfo> repository_info_from_reply(const util::Json& reply,
+                                                         std::string_view name, bool is_public);
 
 std::string describe_repositories_body(const EcrApiSettings& settings, std::string_view name);
 std::string create_repository_body(const EcrApiSettings& settings, std::string_view name,

@@ -5,7 +5,7 @@
 # what it implies: sts:GetServiceBearerToken, TagResource, the KMS grants), and the ECR
 # personality in front of each registry logs those of each registry request (PutImage,
 # InitiateLayerUpload, ...). Setups: ECR Public and private ECR, each with an existing repository
-# (first copy, then no-op) and with --create-repository and every setting it has.
+# (first copy, then no-op), with --create-repository alone, and with it and every setting it has.
 # shellcheck disable=SC2153,SC2154 # SRC_*/DST_*/DST2_* are exported by registry_start*
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR/../lib source=aws_checks.sh
@@ -79,10 +79,16 @@ setup public-noop DST ecr-public "" "${aws[@]}" --destination "$DST_ADDR/alias/e
 setup public-create DST ecr-public "create-repository repository-tags" "${aws[@]}" \
   --destination "$DST_ADDR/alias/created" --destination-type ecr-public --insecure-registries "$SRC_ADDR,$DST_ADDR" \
   --create-repository --repository-tags team=platform --repository-about "About"
+setup public-create-plain DST ecr-public "create-repository" "${aws[@]}" \
+  --destination "$DST_ADDR/alias/created-plain" --destination-type ecr-public --insecure-registries "$SRC_ADDR,$DST_ADDR" \
+  --create-repository
 setup private-first DST2 ecr "" "${aws[@]}" --destination "$DST2_ADDR/team/existing" \
   --destination-type ecr --aws-region eu-west-1 --insecure-registries "$SRC_ADDR,$DST2_ADDR"
 setup private-noop DST2 ecr "" "${aws[@]}" --destination "$DST2_ADDR/team/existing" \
   --destination-type ecr --aws-region eu-west-1 --insecure-registries "$SRC_ADDR,$DST2_ADDR"
+setup private-create-plain DST2 ecr "create-repository" "${aws[@]}" \
+  --destination "$DST2_ADDR/team/created-plain" --destination-type ecr --aws-region eu-west-1 \
+  --insecure-registries "$SRC_ADDR,$DST2_ADDR" --create-repository
 setup private-create DST2 ecr "create-repository lifecycle-policy repository-tags kms-key" "${aws[@]}" \
   --destination "$DST2_ADDR/team/created" --destination-type ecr --aws-region eu-west-1 \
   --insecure-registries "$SRC_ADDR,$DST2_ADDR" --create-repository --lifecycle-policy "$TEST_TMP/lifecycle.json" \

@@ -32,13 +32,13 @@ from serverkit import serve_bounded, write_atomically  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--upstream", required=True, help="HOST:PORT of the docker-registry")
+    parser.add_argument("--upstream", help="HOST:PORT of the docker-registry (required)")
     parser.add_argument("--preset", choices=sorted(PRESETS))
     parser.add_argument("--switch", action="append", default=[], help="|".join(SWITCHES))
     parser.add_argument("--no-switch", action="append", default=[])
     parser.add_argument("--config", help="JSON settings, re-read when the file changes")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--ready-file", required=True, help='{"port", "store_port", "switches"}')
+    parser.add_argument("--ready-file", help='written once listening: {"port", "store_port", "switches"} (required)')
     parser.add_argument("--log", help="JSON lines, one per request")
     parser.add_argument("--max-seconds", type=float, default=900)
     parser.add_argument("--list", action="store_true", help="print the switches and presets, exit")
@@ -46,6 +46,8 @@ def main():
     if args.list:
         print(json.dumps({"switches": SWITCHES, "presets": PRESETS}, indent=2))
         return 0
+    if not args.upstream or not args.ready_file:
+        parser.error("--upstream and --ready-file are required")
     if not args.upstream.startswith("127."):
         parser.error(f"{args.upstream}: only loopback upstreams are allowed")
     try:

@@ -325,3 +325,21 @@ TEST_CASE("BatchCheckLayerAvailability: 100 digests a call", "[ecr]") {
   CHECK(first->find("layerDigests")->items().size() == 100);
   CHECK(util::Json::parse(fake.requests[2].body)->find("layerDigests")->items().size() == 50);
 }
+
+TEST_CASE("DescribeRepositories replies: the named repository's tag mutability", "[ecr]") {
+  auto reply = util::Json::parse(
+      R"({"repositories":[{"repositoryName":"other","imageTagMutability":"IMMUTABLE"},)"
+      R"({"repositoryName":"team/app","imageTagMutability":"IMMUTABLE_WITH_EXCLUSION",)"
+      R"("imageTagMutabilityExclusionFilters":[{"filterType":"WILDCARD","filter":"noble"},)"
+      R"({"filterType":"REGEX","filter":".*"}]}]})");
+  REQUIRE(reply.ok());
+  auto info = aws::repository_info_from_reply(*reply, "team/app", false);
+  REQUIRE(info.has_value());
+  CHECK(info->tag_mutability == "IMMUTABLE_WITH_EXCLUSION");
+  CHECK(info->exclusion_filters == std::vector<std::string>{"noble"});  // only WILDCARD is known
+  CHECK_FALSE(aws::repository_info_from_reply(*reply, "missing", false).has_value());
+  // ECR Public repositories have no tag mutability: always mutable, whatever a reply says.
+  CHECK(aws::repository_info_from_reply(*reply, "other", true)->tag_mutability == "MUTABLE");
+  auto empty = util::Json::parse(R"({"repositories":"nope"})");
+  CHECK_FALSE(aws::repository_info_from_reply(*empty, "team/app", false).has_value());
+}
