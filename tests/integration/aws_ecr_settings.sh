@@ -85,7 +85,7 @@ assert_eq "100,$((blob_count - 100))" "$digests_asked" "digests per presence che
 assert_contains "$(cat "$RUN_PRINTED")" "API calls" "the report counts API calls"
 per_blob="$(awk -v r="$(count_requests DST 'POST|PUT|HEAD|PATCH' '/v2/mirror/base/blobs/.*')" -v b="$blob_count" 'BEGIN { printf "%.2f", r / b }')"
 log "first copy: $blob_count blobs, $per_blob destination requests per blob, 2 presence calls"
-assert_no_secret_printed
+assert_no_secret_printed "$ECR_PASSWORD"
 
 # ---------------------------------------------------------------- 2. no-op
 aws_mark
@@ -155,5 +155,5 @@ assert_rc 0 "BatchCheckLayerAvailability not allowed"
 assert_contains "$(cat "$RUN_PRINTED")" "asking with a HEAD per blob" "the log says so"
 (($(count_requests DST HEAD '/v2/open/base/blobs/.*') >= 1)) || fail "no blob HEAD after the presence check was refused"
 assert_same_image "$SRC_ADDR/base:jammy" "$DST_ADDR/open/base:jammy" "" "$DST_CREDS"
-assert_no_secret_printed
+assert_no_secret_printed "$ECR_PASSWORD"
 pass
