@@ -3,6 +3,7 @@
 #include <chrono>
 #include <set>
 
+#include "mirror/limits.hpp"
 #include "mirror/tag_template.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
@@ -67,44 +68,6 @@ Status collect(registry::Repository& source, http::Client& client, Node node, in
       return status;
   }
   tree.nodes.push_back(std::move(node));
-  return {};
-}
-
-// Refuses, before any write, what the destination is known to refuse later: an image the
-// registry would reject half-way through the push would otherwise leave blobs and child
-// manifests behind.
-Status check_limits(const Tree& tree, const DestinationLimits& limits,
-                    const std::string& destination) {
-  const std::string where = destination + " (" + limits.registry_name + ")";
-  for (const auto& node : tree.nodes) {
-    if (limits.max_layers != 0 && node.parsed.layers.size() > limits.max_layers) {
-      return make_error(ErrorKind::Registry,
-                        "the image manifest " + node.data.digest + " has " +
-                            std::to_string(node.parsed.layers.size()) + " layers; " + where +
-                            " refuses more than " + std::to_string(limits.max_layers) +
-                            " (405 UNSUPPORTED \"Limit on number of layers per image exceeded\")",
-                        "nothing was written. Mirror this image to a registry without that limit, "
-                        "or rebuild it with fewer layers");
-    }
-  }
-  for (const auto& blob : tree.blobs) {
-    if (limits.refuses_empty_blobs && blob.size == 0) {
-      return make_error(ErrorKind::Registry,
-                        "the blob " + blob.digest + " is empty (0 bytes); " + where +
-                            " refuses empty uploads (EmptyUploadException)",
-                        "nothing was written. The image must use the OCI empty descriptor "
-                        "(application/vnd.oci.empty.v1+json, 2 bytes) instead of a 0-byte blob");
-    }
-    if (limits.max_blob_bytes != 0 &&
-        static_cast<std::uint64_t>(blob.size) > limits.max_blob_bytes) {
-      return make_error(ErrorKind::Registry,
-                        "the blob " + blob.digest + " has " +
-                            util::format_bytes(static_cast<std::uint64_t>(blob.size)) + "; " +
-                            where + " takes layers of at most " +
-                            util::format_bytes(limits.max_blob_bytes),
-                        "nothing was written. Mirror this image to a registry without that limit");
-    }
-  }
   return {};
 }
 
@@ -233,7 +196,11 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     if (!existing) return existing.error();
     content_present = existing->has_value();
   }
-  if (auto status = check_limits(tree, request.limits, destination.display()); !status)
+  std::vector<ManifestToPush> manifests;
+  for (const auto& node : tree.nodes)
+    manifests.push_back({node.data.digest, node.parsed.layers.size()});
+  if (auto status = check_limits(manifests, tree.blobs, request.limits, destination.display());
+      !status)
     return status.error();
   if (before_write) {
     WritePlan plan;
