@@ -126,12 +126,13 @@ EOF
 # registries_cpu: CPU seconds (user+sys, all threads) both registries have used so far. The
 # registries share the machine's cores with the copying tool, so their work bounds the wall time.
 registries_cpu() {
-  local name total=0 ticks
+  local pid total=0 ticks
   ticks="$(getconf CLK_TCK)"
-  for name in "${!REG_PID[@]}"; do
-    [[ -r "/proc/${REG_PID[$name]}/stat" ]] || continue
+  # The wide-area mode's delay lines (run.sh: DELAY_PID) sit on the same path and count too.
+  for pid in "${REG_PID[@]}" ${DELAY_PID[@]+"${DELAY_PID[@]}"}; do
+    [[ -r "/proc/$pid/stat" ]] || continue
     # Fields after the ")" that ends comm: utime and stime are the 12th and 13th.
-    total=$((total + $(sed 's/^.*) //' "/proc/${REG_PID[$name]}/stat" | awk '{ print $12 + $13 }')))
+    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
   done
   awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f", t / hz }'
 }

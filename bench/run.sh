@@ -7,6 +7,9 @@
 #   BENCH_SWEEP="4 8 16"  --concurrency values tried on image B (empty: no sweep)
 #   BENCH_C=1             image C (one 1 GiB layer); BENCH_C_BYTES its size; BENCH_C_SKOPEO=1
 #   BENCH_ECR=1           image B once more with the destination played as private ECR
+#   BENCH_WAN=15:200      wide-area mode: both tools reach each registry through a delay line
+#                         (bench/delay_line.py) holding every chunk 15 ms each way (a 30 ms round
+#                         trip) and pacing each connection to 200 Mbit/s each way; empty: loopback
 #   BENCH_STRICT=0        1: exit 3 when a target is NOT MET
 #   BENCH_REPORT=FILE     also write the report there; BENCH_KEEP_TMP=1 keeps the temp dir
 set -euo pipefail
@@ -114,8 +117,8 @@ run_ecrm() {
   shift 3
   repo="dst/${img,,}-${label//[^a-z0-9]/}-r$round"
   registry_mark dst
-  timed "$img-$label-r$round" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
-    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
+  timed "$img-$label-r$round" "$ECRM" --source "$TOOL_SRC/src/${img,,}:$TAG" --destination "$TOOL_DST/$repo" \
+    --insecure-registries "$TOOL_SRC,$TOOL_DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
   else
@@ -142,7 +145,7 @@ run_skopeo() {
   rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
   registry_mark dst
   timed "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
-    "docker://$SRC/src/${img,,}:$TAG" "docker://$DST/$repo:$TAG"
+    "docker://$TOOL_SRC/src/${img,,}:$TAG" "docker://$TOOL_DST/$repo:$TAG"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
     say "skopeo run $img/r$round failed: $(tail -n 3 "$M_ERR")"
@@ -184,8 +187,8 @@ noop_image() {
   fi
   registry_mark src
   registry_mark dst
-  measure "$img-noop" "$ECRM" --source "$SRC/src/${img,,}:$TAG" --destination "$DST/$repo" \
-    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-noop.outputs"
+  measure "$img-noop" "$ECRM" --source "$TOOL_SRC/src/${img,,}:$TAG" --destination "$TOOL_DST/$repo" \
+    --insecure-registries "$TOOL_SRC,$TOOL_DST" --output-file "$BENCH_TMP/runs/$img-noop.outputs"
   requests="$BENCH_TMP/runs/$img-noop.requests"
   {
     registry_requests src | sed 's/^/source      /'
@@ -198,6 +201,41 @@ noop_image() {
   NOOP_NOPING[$img]="$(grep -vc ' GET /v2/ ' "$requests" || true)"
   NOOP_CHANGED[$img]="$(sed -n 's/^changed=//p' "$BENCH_TMP/runs/$img-noop.outputs" | tail -n 1)"
   say "no-op $img: exit $M_RC, ${M_WALL} s, program ${NOOP_PROG[$img]} requests, access logs ${NOOP_LOG[$img]}"
+}
+
+# ------------------------------------------------------------------ the wide-area path
+
+WAN_DELAY="" WAN_MBIT=""
+if [[ -n "${BENCH_WAN:-}" ]]; then
+  [[ "$BENCH_WAN" =~ ^([0-9.]+):([0-9.]+)$ ]] || die "BENCH_WAN must be MS:MBIT (e.g. 15:200), got '$BENCH_WAN'"
+  WAN_DELAY="${BASH_REMATCH[1]}" WAN_MBIT="${BASH_REMATCH[2]}"
+fi
+declare -A DELAY_CPU_FILE=() DELAY_PID=()
+# delay_line_start NAME UPSTREAM VAR: a delay line in front of UPSTREAM; its address into VAR (not
+# printed: a command substitution's subshell would lose the process bookkeeping).
+delay_line_start() {
+  local name="$1" dir="$BENCH_TMP/delay-$1" i
+  mkdir -p "$dir"
+  setsid timeout --kill-after=5 "$BENCH_SERVER_LIFETIME" /usr/bin/python3 "$BENCH_SRC/delay_line.py" \
+    --upstream "$2" --delay-ms "$WAN_DELAY" --mbit "$WAN_MBIT" --ready-file "$dir/ready.json" \
+    --cpu-file "$dir/cpu" --max-seconds "$BENCH_SERVER_LIFETIME" >"$dir/out" 2>"$dir/err" </dev/null &
+  BENCH_PGIDS+=("$!")
+  for ((i = 0; i < 100; i++)); do [[ -s "$dir/ready.json" ]] && break; sleep 0.05; done
+  [[ -s "$dir/ready.json" ]] || die "delay line $name did not start: $(cat "$dir/err")"
+  DELAY_CPU_FILE[$name]="$dir/cpu"
+  DELAY_PID[$name]="$(jq -r .pid "$dir/ready.json")"
+  printf -v "$3" '127.0.0.1:%s' "$(jq -r .port "$dir/ready.json")"
+}
+
+# delay_lines_cpu: CPU seconds the delay lines have used so far (from /proc, while they run).
+delay_lines_cpu() {
+  local name total=0 ticks
+  ticks="$(getconf CLK_TCK)"
+  for name in "${!DELAY_PID[@]}"; do
+    [[ -r "/proc/${DELAY_PID[$name]}/stat" ]] || continue
+    total=$((total + $(sed 's/^.*) //' "/proc/${DELAY_PID[$name]}/stat" | awk '{ print $12 + $13 }')))
+  done
+  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.2f", t / hz }'
 }
 
 # ------------------------------------------------------------------ the ECR path
@@ -221,9 +259,9 @@ ecr_path() {
   registry_mark dst
   measure "$img-ecr" env AWS_ACCESS_KEY_ID=AKIAECRMBENCH0000001 AWS_SECRET_ACCESS_KEY=bench-secret \
     AWS_ENDPOINT_URL_ECR="$url" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null \
-    AWS_SHARED_CREDENTIALS_FILE=/dev/null "$ECRM" --source "$SRC/src/${img,,}:$TAG" \
-    --destination "$DST/$repo" --destination-type ecr --aws-region us-east-1 --create-repository \
-    --insecure-registries "$SRC,$DST" --output-file "$BENCH_TMP/runs/$img-ecr.outputs"
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null "$ECRM" --source "$TOOL_SRC/src/${img,,}:$TAG" \
+    --destination "$TOOL_DST/$repo" --destination-type ecr --aws-region us-east-1 --create-repository \
+    --insecure-registries "$TOOL_SRC,$TOOL_DST" --output-file "$BENCH_TMP/runs/$img-ecr.outputs"
   local status=ok
   [[ $M_RC == 0 ]] || status="exit-$M_RC"
   [[ "$status" != ok || "$(check_copy "$img" "$repo")" == ok ]] || status=wrong
@@ -266,7 +304,13 @@ print_report() {
   printf 'nproc:      %s   rounds: %s   kernel: %s\n' "$(nproc)" "$ROUNDS" "$(uname -r)"
   # Other work on the machine slows both tools; a load well above nproc makes absolute numbers
   # meaningless (ratios suffer less, the tools alternating).
-  printf 'load avg:   %s at start, %s at end (1/5/15 min)\n\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf 'load avg:   %s at start, %s at end (1/5/15 min)\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ -n "${BENCH_WAN:-}" ]]; then
+    printf 'wide area:  %s ms each way (%s ms round trip), %s Mbit/s per connection and direction;\n' \
+      "$WAN_DELAY" "$(awk -v d="$WAN_DELAY" 'BEGIN { print 2 * d }')" "$WAN_MBIT"
+    printf '            the delay lines used %s s of CPU in all (reg CPU below counts them with the registries)\n' "$(delay_lines_cpu)"
+  fi
+  printf '\n' 
 
   local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s %8s\n'
   # shellcheck disable=SC2059  # the format is the constant above
@@ -379,6 +423,14 @@ main() {
   SRC="${REG_ADDR[src]}"
   DST="${REG_ADDR[dst]}"
   say "registries: source $SRC, destination $DST; temp dir $BENCH_TMP"
+  # The tools reach the registries at TOOL_SRC/TOOL_DST: the registries themselves, or delay
+  # lines in front of them. Seeding and the checks go direct.
+  TOOL_SRC="$SRC" TOOL_DST="$DST"
+  if [[ -n "${BENCH_WAN:-}" ]]; then
+    delay_line_start src "$SRC" TOOL_SRC
+    delay_line_start dst "$DST" TOOL_DST
+    say "wide area: ${WAN_DELAY} ms each way, ${WAN_MBIT} Mbit/s per connection; tools use $TOOL_SRC and $TOOL_DST"
+  fi
 
   for img in A B C; do
     [[ -n "${IMG_ARGS[$img]:-}" ]] && prepare_image "$img"
