@@ -232,11 +232,27 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   // 4. Manifests by digest, children first, then the tags: immutable before rolling (render_tags'
   //    order), so a failure never leaves a tag on an incomplete image.
   if (!content_present || request.force) {
+    bool rechecked = !request.copy.presence;
     for (const auto& node : tree.nodes) {
-      if (auto status = destination.put_manifest(client, node.data.digest, node.data.media_type,
-                                                 node.data.bytes);
-          !status)
-        return status.error();
+      auto status =
+          destination.put_manifest(client, node.data.digest, node.data.media_type, node.data.bytes);
+      // The batched presence check said a blob was there and the registry now says it is not:
+      // copy the image's blobs again, asking the registry itself this time, and try once more.
+      if (!status && status.error().code == "MANIFEST_BLOB_UNKNOWN" && !rechecked) {
+        rechecked = true;
+        log.warning(status.error().message +
+                    "; the batched presence check was wrong, so every blob is checked with the "
+                    "registry and copied again where missing");
+        BlobCopyConfig again = request.copy;
+        again.presence = {};
+        auto stats = copy_blobs(source, destination, tree.blobs, again);
+        if (!stats) return stats.error();
+        result.blobs.copied += stats->copied;
+        result.blobs.bytes_copied += stats->bytes_copied;
+        status = destination.put_manifest(client, node.data.digest, node.data.media_type,
+                                          node.data.bytes);
+      }
+      if (!status) return status.error();
       ++result.manifests_pushed;
     }
   }

@@ -9,7 +9,9 @@
 #   4. an IMMUTABLE repository: a rolling tag that would move stops the run before the first
 #      write, and without DescribeRepositories the registry's TAG_INVALID gets the same advice;
 #   5. what ECR refuses (a 0-byte layer, more than 500 layers) is refused before any write;
-#   6. BatchCheckLayerAvailability not allowed: a HEAD per blob instead.
+#   6. BatchCheckLayerAvailability not allowed: a HEAD per blob instead;
+#   7. BatchCheckLayerAvailability wrong (every layer "there"): the registry's MANIFEST_BLOB_UNKNOWN
+#      makes ecr-mirror check each blob with the registry and push again.
 # shellcheck disable=SC2153,SC2154 # SRC_*/DST_* are exported by registry_start*
 set -Eeuo pipefail
 # shellcheck source-path=SCRIPTDIR/../lib source=aws_checks.sh
@@ -155,5 +157,16 @@ assert_rc 0 "BatchCheckLayerAvailability not allowed"
 assert_contains "$(cat "$RUN_PRINTED")" "asking with a HEAD per blob" "the log says so"
 (($(count_requests DST HEAD '/v2/open/base/blobs/.*') >= 1)) || fail "no blob HEAD after the presence check was refused"
 assert_same_image "$SRC_ADDR/base:jammy" "$DST_ADDR/open/base:jammy" "" "$DST_CREDS"
+
+# ---------------------------------------------------------------- 7. a presence check that is wrong
+# BatchCheckLayerAvailability says every layer is there; the registry refuses the manifest
+# (MANIFEST_BLOB_UNKNOWN). ecr-mirror checks each blob with the registry, copies what is
+# missing, and pushes the manifest again.
+aws_scenario '{"repositories": {"ecr": ["lying/base"]}, "layers_all_available": true}'
+run_aws lying --source "$SRC_ADDR/base:jammy" --destination "$DST_ADDR/lying/base" "${common[@]}"
+assert_rc 0 "a presence check that claimed every blob"
+assert_contains "$(cat "$RUN_PRINTED")" "the batched presence check was wrong" "the log says what happened"
+assert_same_image "$SRC_ADDR/base:jammy" "$DST_ADDR/lying/base:jammy" "" "$DST_CREDS"
+aws_scenario '{"layers_all_available": false}'
 assert_no_secret_printed "$ECR_PASSWORD"
 pass

@@ -169,6 +169,8 @@ class Operations:
                                  "failureReason": "Invalid layer digest"})
                 continue
             size = self.state.registry_blob_size(self.service, repo.name, hexpart)
+            if self.scenario.setting("layers_all_available"):
+                size = size or 1  # a stand-in that lies: every layer AVAILABLE
             entry = {"layerDigest": digest,
                      "layerAvailability": "AVAILABLE" if size is not None else "UNAVAILABLE"}
             if size is not None:

@@ -15,6 +15,7 @@ the same way, as a patch over what was applied before:
   repositories: ["a", "b"] | {"ecr": [...], "ecr-public": [...]}  replace the repository set; an
                                            entry may be {"name", "settings": {CreateRepository input}}
   expected_audience, allowed_sub, allowed_role, ecr_expires_in, oidc_lifetime: override the flags
+  layers_all_available: true               BatchCheckLayerAvailability answers AVAILABLE for all
   reset: true                              forget everything applied before (applied first)
 
 A code is an AWS error code (see sts.py and ecr.py for the known ones) or an int HTTP status.
@@ -28,7 +29,7 @@ from typing import Any, Callable
 
 _QUEUES = ("sts_fail", "oidc_fail", "ecr_fail")
 _SETTINGS = ("sts_always", "oidc_always", "ecr_always", "bad_signature_key", "expected_audience",
-             "allowed_sub", "allowed_role", "ecr_expires_in", "oidc_lifetime")
+             "allowed_sub", "allowed_role", "ecr_expires_in", "oidc_lifetime", "layers_all_available")
 _ACTIONS = ("repositories", "expire_credentials", "reset")
 
 
