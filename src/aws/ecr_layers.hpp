@@ -25,8 +25,8 @@ std::vector<std::optional<bool>> layer_availability_from_reply(
     const util::Json& reply, const std::vector<std::string>& digests);
 
 // One entry per digest, in order: true AVAILABLE, false UNAVAILABLE, nullopt when the reply lists
-// it under failures (or not at all). As many calls as 100-digest slices. An AccessDenied is an
-// Auth error: the caller then asks the registry blob by blob.
+// it under failures (or not at all). As many calls as 100-digest slices. On an error (AccessDenied
+// is an Auth error) the caller asks the registry blob by blob.
 Expected<std::vector<std::optional<bool>>> batch_check_layer_availability(
     const EcrApiSettings& settings, const AwsCredentials& credentials, std::string_view name,
     const std::vector<std::string>& digests, CallContext& context);

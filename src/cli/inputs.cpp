@@ -57,10 +57,8 @@ bool Inputs::given_empty(const char* name) const {
 Expected<bool> Inputs::flag(const char* name, bool fallback) const {
   if (switches_.count(name)) return true;
   auto raw = from_env(name);
-  auto v = util::to_lower(util::trim(raw.value));
-  if (v.empty()) return fallback;
-  if (v == "true" || v == "yes" || v == "1") return true;
-  if (v == "false" || v == "no" || v == "0") return false;
+  if (util::trim(raw.value).empty()) return fallback;
+  if (auto value = parse_bool(raw.value)) return *value;
   return usage(raw.origin + " must be true or false, got " + in_quotes(raw.value),
                "Use true/false (yes/no and 1/0 are accepted too).");
 }
@@ -68,6 +66,13 @@ Expected<bool> Inputs::flag(const char* name, bool fallback) const {
 Raw Inputs::from_env(const char* name) const {
   auto var = "INPUT_" + util::to_upper(name);
   return Raw{env_(var).value_or(""), var};
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  const auto v = util::to_lower(util::trim(text));
+  if (v == "true" || v == "yes" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "0") return false;
+  return std::nullopt;
 }
 
 std::string in_quotes(std::string_view text) {

@@ -43,6 +43,8 @@ class Inputs {
 };
 
 std::string in_quotes(std::string_view text);
+// true/false, yes/no, 1/0 (any case); nullopt for anything else.
+std::optional<bool> parse_bool(std::string_view text);
 Error usage(std::string message, std::string hint);
 
 Status read_int(const Inputs& in, const char* name, int low, int high, int& out);

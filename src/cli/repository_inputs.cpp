@@ -129,15 +129,11 @@ Status read_repository(const Inputs& in, Options& o) {
     spec.kms_key = key->value;
   }
   if (auto raw = in.value("scan-on-push")) {
-    const auto v = util::to_lower(raw->value);
-    if (v == "true" || v == "yes" || v == "1") {
-      spec.scan_on_push = true;
-    } else if (v == "false" || v == "no" || v == "0") {
-      spec.scan_on_push = false;
-    } else {
+    auto value = parse_bool(raw->value);
+    if (!value)
       return usage(raw->origin + " " + in_quotes(raw->value) + " is not true or false",
                    "Use true or false.");
-    }
+    spec.scan_on_push = *value;
   }
   if (auto st = read_lifecycle_policy(in, spec); !st) return st;
   if (auto st = read_resource_tags(in, spec); !st) return st;

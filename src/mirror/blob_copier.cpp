@@ -12,10 +12,6 @@
 namespace ecrm::mirror {
 namespace {
 
-std::string short_digest(const std::string& digest) {
-  return digest.substr(0, 7 + 12);
-}
-
 // The batched answer, one entry per blob, or nothing when the destination has no such call or
 // it failed.
 Expected<std::vector<std::optional<registry::BlobState>>> batch_states(

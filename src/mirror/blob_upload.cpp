@@ -6,11 +6,12 @@
 #include "util/strings.hpp"
 
 namespace ecrm::mirror {
-namespace {
 
 std::string short_digest(const std::string& digest) {
   return digest.substr(0, 7 + 12);
 }
+
+namespace {
 
 // Statuses with which a registry refuses a body on the commit PUT, where POST + PATCH + PUT
 // may still work (distribution spec: monolithic upload is a MAY for registries).
@@ -123,11 +124,9 @@ BlobUploader::Attempt BlobUploader::stream(Worker& worker, const oci::Descriptor
   auto sent = destination_.transport().send(worker.upload, upload);
   auto attempt = finish(worker, download_error, sent, upload.what, monolithic);
   if (!attempt.status || monolithic) {
-    // A PUT whose response was lost may have landed: the blob itself is the truth.
-    if (monolithic && !attempt.status && !attempt.monolithic_refused && !download_error) {
-      auto landed = destination_.blob_state(worker.upload, blob.digest);
-      if (landed && *landed == registry::BlobState::Present) return {Status(), false};
-    }
+    if (monolithic && !attempt.status && !attempt.monolithic_refused && !download_error &&
+        landed(worker, blob))
+      return {Status(), false};
     return attempt;
   }
   // ECR answers the PATCH with 201 (not the spec's 202; dotnet/sdk-container-builds#279).
@@ -169,6 +168,13 @@ BlobUploader::Attempt BlobUploader::finish(Worker& worker, std::optional<Error>&
   return {e, e.retryable || renewed || (monolithic && status == 404 && e.code != "NAME_UNKNOWN")};
 }
 
+// A commit whose response was lost may have landed; its replay then finds no session (404
+// BLOB_UPLOAD_UNKNOWN) or fails otherwise. The blob itself is the truth.
+bool BlobUploader::landed(Worker& worker, const oci::Descriptor& blob) {
+  auto state = destination_.blob_state(worker.upload, blob.digest);
+  return state && *state == registry::BlobState::Present;
+}
+
 BlobUploader::Attempt BlobUploader::commit(Worker& worker, const oci::Descriptor& blob,
                                            const std::string& commit_url) {
   registry::Call put;
@@ -180,11 +186,7 @@ BlobUploader::Attempt BlobUploader::commit(Worker& worker, const oci::Descriptor
   if (committed &&
       (committed->status == 201 || committed->status == 204 || committed->status == 200))
     return {Status(), false};
-  // A commit whose response was lost may have landed; its replay then finds no session
-  // (404 BLOB_UPLOAD_UNKNOWN). The blob itself is the truth.
-  if (auto landed = destination_.blob_state(worker.upload, blob.digest);
-      landed && *landed == registry::BlobState::Present)
-    return {Status(), false};
+  if (landed(worker, blob)) return {Status(), false};
   if (!committed) return {committed.error(), committed.error().retryable};
   Error e = registry::error_from_response(put.what, *committed);
   return {e, e.retryable || committed->status == 404};

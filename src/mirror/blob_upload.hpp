@@ -20,6 +20,9 @@
 
 namespace ecrm::mirror {
 
+// "sha256:" and the first 12 hex digits, for log lines.
+std::string short_digest(const std::string& digest);
+
 // One copy worker: an upload client on its own thread, a download client on its companion.
 struct Worker {
   explicit Worker(const BlobCopyConfig& config)
@@ -53,6 +56,7 @@ class BlobUploader {
   Attempt finish(Worker& worker, std::optional<Error>& download_error,
                  const Expected<http::Response>& sent, const std::string& what, bool monolithic);
   Attempt commit(Worker& worker, const oci::Descriptor& blob, const std::string& commit_url);
+  bool landed(Worker& worker, const oci::Descriptor& blob);
 
   registry::Repository& source_;
   registry::Repository& destination_;

@@ -247,6 +247,10 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
         again.presence = {};
         auto stats = copy_blobs(source, destination, tree.blobs, again);
         if (!stats) return stats.error();
+        // The second pass is the truth about what was present.
+        result.blobs.present = stats->present;
+        result.blobs.bytes_present = stats->bytes_present;
+        result.blobs.mounted += stats->mounted;
         result.blobs.copied += stats->copied;
         result.blobs.bytes_copied += stats->bytes_copied;
         status = destination.put_manifest(client, node.data.digest, node.data.media_type,

@@ -56,10 +56,9 @@ class Repository {
   Status put_manifest(http::Client& client, const std::string& reference,
                       const std::string& media_type, const std::string& bytes);
 
-  Expected<BlobState> blob_state(http::Client& client, const std::string& digest);
   // After the first Unknown, blob HEADs are not sent again in this run: on ECR Public each one
   // would cost a token renewal and still say nothing.
-  bool blob_head_unreliable() const { return blob_head_unreliable_.load(); }
+  Expected<BlobState> blob_state(http::Client& client, const std::string& digest);
   // POST /v2/<path>/blobs/uploads/, with ?mount=&from= when `mount_from` is given (spec §"Mounting
   // a blob from another repository"): 201 means mounted, 202 an upload session to fill.
   Expected<UploadSession> start_upload(http::Client& client, const std::string& digest,

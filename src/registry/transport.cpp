@@ -34,14 +34,7 @@ std::string scope_key(const std::vector<std::string>& scopes) {
 // comes back again and is reported as it is.
 bool is_expired_token_denial(const Call& call, const http::Response& response) {
   if (response.status != 400) return false;
-  if (call.method == "HEAD") return true;
-  auto json = util::Json::parse(response.body, 8);
-  if (!json || !json->is_object()) return false;
-  const auto* errors = json->find("errors");
-  if (errors == nullptr || !errors->is_array()) return false;
-  for (const auto& item : errors->items())
-    if (item.get_string("code").value_or("") == "DENIED") return true;
-  return false;
+  return call.method == "HEAD" || error_from_response(call.what, response).code == "DENIED";
 }
 
 std::string basic_header(const auth::Credential& credential) {

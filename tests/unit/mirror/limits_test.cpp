@@ -34,8 +34,8 @@ TEST_CASE("what ECR refuses is refused before any write", "[limits]") {
   CHECK(layers.error().message.find("sha256:m2 has 501 layers") != std::string::npos);
   CHECK(layers.error().hint.find("nothing was written") == 0);
 
-  auto empty = mirror::check_limits(ok_manifests, {blob("sha256:a", 1), blob("sha256:e", 0)},
-                                    ecr(), "host/repo");
+  auto empty = mirror::check_limits(ok_manifests, {blob("sha256:a", 1), blob("sha256:e", 0)}, ecr(),
+                                    "host/repo");
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.error().message.find("sha256:e is empty (0 bytes)") != std::string::npos);
   CHECK(empty.error().message.find("EmptyUploadException") != std::string::npos);
