@@ -1,5 +1,6 @@
-// Fuzzes the manifest/index parser (oci::parse_manifest) and the platform filter
-// (oci::filter_index): both read bytes a registry served. Input layout: the first line is the
+// Fuzzes the manifest/index parser (oci::parse_manifest), the platform filter
+// (oci::filter_index) and the referrers tag schema merge (oci::merge_referrers_index): all read
+// bytes a registry served. Input layout: the first line is the
 // Content-Type, the second a comma-separated platform list for filter_index, the rest the body.
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "fuzz_check.hpp"
 #include "name/reference.hpp"
 #include "oci/manifest.hpp"
+#include "oci/referrers.hpp"
 
 using namespace ecrm;
 
@@ -66,6 +68,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   check_manifest(*manifest);
+
+  // A referrers index merged with a descriptor of this very manifest keeps every entry it had
+  // and adds the new one once, unless it was listed already.
+  const auto descriptor = oci::referrer_descriptor(*manifest, manifest->media_type,
+                                                   "sha256:" + std::string(64, 'e'), 1);
+  const auto merged = oci::merge_referrers_index(body, {descriptor, descriptor});
+  if (manifest->kind == oci::Manifest::Kind::Index) {
+    FUZZ_CHECK(merged.ok());
+    const auto listed = oci::parse_referrers_list(*merged, "");
+    FUZZ_CHECK(listed.ok());
+    std::size_t ours = 0, before = 0;
+    for (const auto& entry : *listed) ours += entry.digest == descriptor.digest;
+    for (const auto& entry : manifest->manifests) before += entry.digest == descriptor.digest;
+    FUZZ_CHECK(ours == (before == 0 ? 1 : before));
+    FUZZ_CHECK(listed->size() >= manifest->manifests.size());
+  } else {
+    FUZZ_CHECK(!merged.ok());
+  }
 
   const auto wanted = platforms_from(platform_list);
   const auto filtered = oci::filter_index(body, wanted);

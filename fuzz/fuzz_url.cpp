@@ -1,6 +1,6 @@
-// Fuzzes the URL helpers (http::parse_url, resolve_url, same_origin, parse_retry_after): a
-// registry's Location, realm and Retry-After decide where the next request goes, whether it
-// carries credentials, and how long we wait. Input layout: base URL, newline, Location, newline,
+// Fuzzes the URL helpers (http::parse_url, resolve_url, same_origin, parse_retry_after,
+// next_link): a registry's Location, realm, Link and Retry-After decide where the next request
+// goes, whether it carries credentials, and how long we wait. Input layout: base URL, newline, Location, newline,
 // Retry-After.
 #include <chrono>
 #include <cstddef>
@@ -45,6 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(http::same_origin(base, base));
   } else {
     FUZZ_CHECK(!http::same_origin(base, base));
+  }
+
+  // A Link header's next target is a substring of the header, between < and >.
+  if (const auto next = http::next_link(location)) {
+    FUZZ_CHECK(location.find("<" + *next + ">") != std::string_view::npos);
   }
 
   const std::string resolved = http::resolve_url(base, location);

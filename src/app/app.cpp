@@ -142,6 +142,7 @@ int run(int argc, const char* const* argv) {
   request.copy.cancel = cancel;
   request.copy.presence = aws->presence;
   request.limits = aws->limits;
+  request.referrers = options.referrers;
 
   log.info("mirroring " + options.source.str() + " to " + options.destination.str() +
            (options.dry_run ? " (dry run)" : ""));

@@ -14,6 +14,54 @@ std::string count_text(const RunCounts& counts) {
          std::to_string(counts.api_calls) + " API calls (OIDC, STS, ECR)";
 }
 
+// A reason quotes registry messages, which may hold the table's separator.
+std::string table_cell(const std::string& text) {
+  std::string cell;
+  for (char c : text) {
+    if (c == '|')
+      cell += "\\|";
+    else if (c == '\n')
+      cell += ' ';
+    else
+      cell += c;
+  }
+  return cell;
+}
+
+const char* outcome_text(mirror::ReferrerOutcome outcome, bool dry_run) {
+  switch (outcome) {
+    case mirror::ReferrerOutcome::Copied:
+      return dry_run ? "would copy" : "copied";
+    case mirror::ReferrerOutcome::Present:
+      return "already there";
+    case mirror::ReferrerOutcome::Skipped:
+      return "skipped";
+  }
+  return "";
+}
+
+// One row per referrer, skipped ones first: what a reviewer must look at.
+std::string referrers_markdown(const mirror::ReferrerResult& r, bool dry_run) {
+  if (r.records.empty() && r.listing_failures.empty()) return {};
+  std::string md = "\n#### Referrers\n\n";
+  for (const auto& failure : r.listing_failures) md += "- :warning: not listed: " + failure + "\n";
+  if (r.records.empty()) return md;
+  md += "\n| referrer | type | refers to | found by | result |\n|---|---|---|---|---|\n";
+  for (auto outcome : {mirror::ReferrerOutcome::Skipped, mirror::ReferrerOutcome::Copied,
+                       mirror::ReferrerOutcome::Present}) {
+    for (const auto& record : r.records) {
+      if (record.outcome != outcome) continue;
+      md += "| `" + record.digest.substr(0, 19) + "…` | " +
+            (record.artifact_type.empty() ? std::string("?") : "`" + record.artifact_type + "`") +
+            " | `" + record.subject.substr(0, 19) + "…` | " + record.found_by +
+            (record.tag.empty() ? std::string() : " `" + record.tag.substr(0, 19) + "…`") + " | " +
+            outcome_text(outcome, dry_run) +
+            (record.reason.empty() ? std::string() : ": " + table_cell(record.reason)) + " |\n";
+    }
+  }
+  return md;
+}
+
 std::string summary_markdown(const cli::Options& options, const mirror::MirrorResult& result,
                              const RunCounts& counts) {
   const auto& b = result.blobs;
@@ -33,6 +81,7 @@ std::string summary_markdown(const cli::Options& options, const mirror::MirrorRe
   md += "| Bytes copied | " + util::format_bytes(b.bytes_copied) + " |\n";
   md += "| Time | " + util::format_duration(result.seconds) + " |\n";
   md += "| Requests | " + count_text(counts) + " |\n";
+  md += referrers_markdown(result.referrers, result.dry_run);
   return md;
 }
 
@@ -52,7 +101,9 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
            util::format_duration(result.seconds) + ": " + copied + ", " +
            std::to_string(b.present) + " already present, " + std::to_string(b.mounted) +
            " mounted, " + std::to_string(result.manifests_pushed) + " manifests and " +
-           std::to_string(result.tags_pushed.size()) + " tags pushed; " + count_text(counts));
+           std::to_string(result.tags_pushed.size()) + " tags pushed, " +
+           std::to_string(result.referrers.count(mirror::ReferrerOutcome::Copied)) +
+           " referrers copied; " + count_text(counts));
 
   const std::string image = options.destination.str() + "@" + result.mirrored_digest;
   cli::OutputList outputs = {
@@ -61,6 +112,9 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
       {"tags-pushed", result.dry_run ? std::string() : util::join(result.tags_pushed, ",")},
       {"changed", result.changed ? "true" : "false"},
       {"image", image},
+      {"referrers-pushed",
+       result.dry_run ? std::string("0")
+                      : std::to_string(result.referrers.count(mirror::ReferrerOutcome::Copied))},
   };
   if (auto written = cli::write_outputs(options.output_file, outputs); !written) return written;
   if (auto summary = env("GITHUB_STEP_SUMMARY"))

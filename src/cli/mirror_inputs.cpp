@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/inputs.hpp"
+#include "mirror/referrers.hpp"
 #include "mirror/tag_template.hpp"
 #include "util/strings.hpp"
 
@@ -115,6 +116,34 @@ Status read_mirror(const Inputs& in, Options& o) {
       bool seen = false;
       for (const auto& h : o.insecure_registries) seen = seen || h == host;
       if (!seen) o.insecure_registries.push_back(std::move(host));
+    }
+  }
+  if (auto mode = in.value("referrers")) {
+    const std::string value = util::to_lower(util::trim(mode->value));
+    if (value == "auto") {
+      o.referrers.mode = mirror::ReferrerMode::Auto;
+    } else if (value == "require") {
+      o.referrers.mode = mirror::ReferrerMode::Require;
+    } else if (value == "off") {
+      o.referrers.mode = mirror::ReferrerMode::Off;
+    } else {
+      return usage(mode->origin + " " + in_quotes(mode->value) + " is not a referrers mode",
+                   "Use auto (copy what exists), require (fail when a referrer cannot be copied) "
+                   "or off.");
+    }
+  }
+  if (auto types = in.value("referrer-types"); types && !util::iequals(types->value, "all")) {
+    if (auto st = no_empty_items(*types); !st) return st;
+    for (auto& item : util::split_list(types->value)) {
+      // A media type (RFC 6838 §4.2): type "/" subtype, no spaces.
+      const auto slash = item.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == item.size() ||
+          item.find_first_of(" \t\"") != std::string::npos) {
+        return usage(types->origin + " entry " + in_quotes(item) + " is not a media type",
+                     "Give artifact types such as application/vnd.cncf.notary.signature, "
+                     "application/spdx+json or application/vnd.dev.cosign.simplesigning.v1+json.");
+      }
+      o.referrers.artifact_types.push_back(std::move(item));
     }
   }
   return read_int(in, "concurrency", 1, 64, o.concurrency);

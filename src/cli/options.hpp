@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "aws/spec.hpp"
+#include "mirror/referrers.hpp"
 #include "name/reference.hpp"
 #include "oci/manifest.hpp"
 #include "util/env.hpp"
@@ -24,6 +25,7 @@ struct Options {
   std::vector<oci::Platform> platforms;    // --platforms; empty means all
   bool dry_run = false;
   bool force = false;
+  mirror::ReferrerPolicy referrers;              // --referrers, --referrer-types
   int concurrency = 8;                           // 1..64
   std::vector<std::string> insecure_registries;  // host[:port]
   // Registry credentials

@@ -95,6 +95,10 @@ std::optional<UrlParts> parse_url(std::string_view url);
 // True when both URLs have the same scheme and host[:port]: credentials may be sent again.
 bool same_origin(std::string_view a, std::string_view b);
 
+// The target of a Link header's rel="next" (RFC 8288 §3; distribution-spec §"Listing Tags" and
+// §"Listing Referrers" paginate so), as written; nullopt when there is none.
+std::optional<std::string> next_link(std::string_view link_header);
+
 // Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date; nullopt if absent/unparsable.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 

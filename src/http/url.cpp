@@ -1,5 +1,6 @@
 // URL helpers that must not depend on libcurl: pure, fuzzable, unit-tested.
 #include <ctime>
+#include <string>
 
 #include "http/client.hpp"
 #include "util/strings.hpp"
@@ -97,6 +98,38 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   const std::time_t now = std::time(nullptr);
   if (when <= now) return std::chrono::milliseconds(0);
   return std::chrono::milliseconds(static_cast<std::int64_t>(when - now) * 1000);
+}
+
+std::optional<std::string> next_link(std::string_view link_header) {
+  // link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param ), several separated by ",".
+  std::size_t at = 0;
+  while (at < link_header.size()) {
+    const std::size_t open = link_header.find('<', at);
+    if (open == std::string_view::npos) return std::nullopt;
+    const std::size_t close = link_header.find('>', open);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view target = link_header.substr(open + 1, close - open - 1);
+    std::size_t end = link_header.find('<', close);
+    std::string_view params = link_header.substr(
+        close + 1, end == std::string_view::npos ? std::string_view::npos : end - close - 1);
+    // Each link-param is `name = value` or `name = "v a l"`; rel's value lists relation types.
+    for (const std::string& param : util::split(params, ';')) {
+      std::string text = util::to_lower(util::trim(param));
+      while (!text.empty() && text.back() == ',')
+        text = util::trim(text.substr(0, text.size() - 1));
+      if (!util::starts_with(text, "rel")) continue;
+      std::size_t equals = text.find('=');
+      if (equals == std::string::npos || util::trim(text.substr(3, equals - 3)) != "") continue;
+      std::string value = util::trim(text.substr(equals + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
+      for (const std::string& type : util::split(value, ' '))
+        if (type == "next") return std::string(target);
+    }
+    if (end == std::string_view::npos) break;
+    at = end;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ecrm::http

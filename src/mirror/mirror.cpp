@@ -5,71 +5,13 @@
 
 #include "mirror/limits.hpp"
 #include "mirror/tag_template.hpp"
+#include "mirror/tree.hpp"
 #include "util/crypto.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace ecrm::mirror {
 namespace {
-
-// OCI image-spec allows nesting indexes; real images nest one level at most. A bound stops a
-// hostile registry from sending us round in circles.
-constexpr int kMaxIndexDepth = 4;
-
-struct Node {
-  registry::ManifestData data;
-  oci::Manifest parsed;
-};
-
-// The manifests to push, children before their parents (push in dependency order).
-struct Tree {
-  std::vector<Node> nodes;  // post-order: the root is last
-  std::vector<oci::Descriptor> blobs;
-  std::vector<oci::Platform> platforms;
-};
-
-Expected<Node> fetch_manifest(registry::Repository& source, http::Client& client,
-                              const std::string& digest) {
-  auto data = source.get_manifest(client, digest);
-  if (!data) return data.error();
-  auto parsed = oci::parse_manifest(data->bytes, data->media_type);
-  if (!parsed) {
-    Error e = parsed.error();
-    e.message = source.display() + "@" + digest + ": " + e.message;
-    return e;
-  }
-  data->media_type = parsed->media_type;
-  return Node{std::move(*data), std::move(*parsed)};
-}
-
-Status collect(registry::Repository& source, http::Client& client, Node node, int depth,
-               Tree& tree) {
-  if (node.parsed.kind == oci::Manifest::Kind::Image) {
-    for (auto& blob : node.parsed.blobs()) tree.blobs.push_back(blob);
-    tree.nodes.push_back(std::move(node));
-    return {};
-  }
-  if (depth >= kMaxIndexDepth) {
-    return make_error(ErrorKind::Integrity, source.display() + ": indexes nested deeper than " +
-                                                std::to_string(kMaxIndexDepth) + " levels");
-  }
-  for (const auto& child : node.parsed.manifests) {
-    if (depth == 0 && child.platform && child.platform->os != "unknown")
-      tree.platforms.push_back(*child.platform);
-    auto fetched = fetch_manifest(source, client, child.digest);
-    if (!fetched) return fetched.error();
-    if (static_cast<std::int64_t>(fetched->data.bytes.size()) != child.size) {
-      return make_error(ErrorKind::Integrity,
-                        source.display() + "@" + child.digest + ": the index declares " +
-                            std::to_string(child.size) + " bytes but the manifest has " +
-                            std::to_string(fetched->data.bytes.size()));
-    }
-    if (auto status = collect(source, client, std::move(*fetched), depth + 1, tree); !status)
-      return status;
-  }
-  tree.nodes.push_back(std::move(node));
-  return {};
-}
 
 std::string hex_of(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
@@ -86,6 +28,46 @@ Expected<std::string> tag_digest(registry::Repository& repository, http::Client&
   auto data = repository.get_manifest(client, tag);
   if (!data) return data.error();
   return data->digest;
+}
+
+// Referrers travel once their subjects exist at the destination, before any tag moves.
+// `root` gives the index's children; it is called only when they could have referrers.
+Status copy_referrers(registry::Repository& source, registry::Repository& destination,
+                      http::Client& client, const MirrorRequest& request,
+                      const std::function<Expected<oci::Manifest>()>& root, MirrorResult& result) {
+  if (request.referrers.mode == ReferrerMode::Off) return {};
+  auto& log = util::Log::get();
+  const bool rewritten = result.mirrored_digest != result.source_digest;
+  if (rewritten) {
+    log.info("referrers of the source index " + result.source_digest +
+             " are not copied: --platforms wrote a new index, which they do not refer to");
+  }
+  ReferrerJob job;
+  job.root = rewritten ? std::string() : result.mirrored_digest;
+  job.children = [&]() -> Expected<std::vector<std::string>> {
+    auto manifest = root();
+    if (!manifest) return manifest.error();
+    return referrer_children(*manifest);
+  };
+  job.policy = request.referrers;
+  job.copy = request.copy;
+  job.dry_run = request.dry_run;
+  log.group_begin("Referrers");
+  auto synced = sync_referrers(source, destination, client, job);
+  log.group_end();
+  if (!synced) return synced.error();
+  result.referrers = std::move(*synced);
+  const auto& r = result.referrers;
+  const std::size_t copied = r.count(ReferrerOutcome::Copied);
+  if (copied > 0 && !request.dry_run) result.changed = true;
+  log.info("referrers: " + std::to_string(r.records.size()) + " found, " + std::to_string(copied) +
+           (request.dry_run ? " to copy, " : " copied, ") +
+           std::to_string(r.count(ReferrerOutcome::Present)) + " already present, " +
+           std::to_string(r.count(ReferrerOutcome::Skipped)) + " skipped" +
+           (r.listing_failures.empty()
+                ? std::string()
+                : "; " + std::to_string(r.listing_failures.size()) + " listings failed"));
+  return {};
 }
 
 }  // namespace
@@ -176,7 +158,20 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     }
   }
   if (stale.empty() && !request.force) {
-    log.info("nothing to do: every tag already points at " + result.mirrored_digest);
+    log.info("every tag already points at " + result.mirrored_digest);
+    // The referrers' subjects: the index's children, read from the destination (the same bytes;
+    // a GET from Docker Hub would count against its pull limit).
+    auto mirrored = [&]() -> Expected<oci::Manifest> {
+      if (root) return root->parsed;
+      if (!oci::is_index_media_type((*head)->media_type) && !(*head)->media_type.empty())
+        return oci::Manifest{};
+      auto fetched = fetch_manifest(destination, client, result.mirrored_digest);
+      if (!fetched) return fetched.error();
+      return std::move(fetched->parsed);
+    };
+    if (auto status = copy_referrers(source, destination, client, request, mirrored, result);
+        !status)
+      return status.error();
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
@@ -220,6 +215,10 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     result.blobs = *stats;
   }
   if (request.dry_run) {
+    auto mirrored = [&]() -> Expected<oci::Manifest> { return tree.nodes.back().parsed; };
+    if (auto status = copy_referrers(source, destination, client, request, mirrored, result);
+        !status)
+      return status.error();
     result.tags_pushed = stale;
     log.info("dry run: would copy " + std::to_string(result.blobs.copied) + " blobs (" +
              util::format_bytes(result.blobs.bytes_copied) + "), push " +
@@ -261,6 +260,9 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     }
   }
   const Node& top = tree.nodes.back();
+  auto mirrored = [&]() -> Expected<oci::Manifest> { return top.parsed; };
+  if (auto status = copy_referrers(source, destination, client, request, mirrored, result); !status)
+    return status.error();
   for (const auto& tag : stale) {
     if (auto status = destination.put_manifest(client, tag, top.data.media_type, top.data.bytes);
         !status) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mirror/blob_copier.hpp"
+#include "mirror/referrers.hpp"
 #include "oci/manifest.hpp"
 #include "registry/repository.hpp"
 #include "util/expected.hpp"
@@ -33,6 +34,7 @@ struct MirrorRequest {
   bool force = false;
   BlobCopyConfig copy;
   DestinationLimits limits;
+  ReferrerPolicy referrers;
 };
 
 struct MirrorResult {
@@ -46,6 +48,7 @@ struct MirrorResult {
   std::vector<oci::Platform> platforms;  // what the mirrored index holds (for catalog data)
   std::uint64_t manifests_pushed = 0;
   BlobStats blobs;
+  ReferrerResult referrers;
   double seconds = 0;
 };
 

@@ -117,6 +117,9 @@ Expected<Descriptor> parse_descriptor(const Json& json, const std::string& where
     return integrity(where + ".size is missing or not a non-negative integer");
   }
   descriptor.size = *size;
+  auto artifact_type = optional_string(json, "artifactType", where);
+  if (!artifact_type) return artifact_type.error();
+  descriptor.artifact_type = *artifact_type;
 
   if (const Json* platform = json.find("platform"); platform != nullptr) {
     auto parsed = parse_descriptor_platform(*platform, where + ".platform");
@@ -130,6 +133,7 @@ Expected<Descriptor> parse_descriptor(const Json& json, const std::string& where
       if (!value.is_string()) {
         return integrity(where + ".annotations[" + quoted(key) + "] must be a string");
       }
+      descriptor.annotations.emplace_back(key, value.as_string());
     }
     descriptor.reference_digest = annotations->get_string(kAnnotationReferenceDigest).value_or("");
     descriptor.reference_type = annotations->get_string(kAnnotationReferenceType).value_or("");
@@ -266,6 +270,16 @@ Expected<Manifest> parse_manifest(std::string_view bytes, std::string_view conte
     auto parsed_subject = parse_descriptor(*subject, "subject");
     if (!parsed_subject) return parsed_subject.error();
     manifest.subject = std::move(*parsed_subject);
+  }
+  auto artifact_type = optional_string(*root, "artifactType", "manifest");
+  if (!artifact_type) return artifact_type.error();
+  manifest.artifact_type = *artifact_type;
+  if (const Json* annotations = root->find("annotations"); annotations != nullptr) {
+    if (!annotations->is_object()) return integrity("annotations must be an object");
+    for (const auto& [key, value] : annotations->members()) {
+      if (!value.is_string()) return integrity("annotations[" + quoted(key) + "] must be a string");
+      manifest.annotations.emplace_back(key, value.as_string());
+    }
   }
   return manifest;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/expected.hpp"
@@ -49,6 +50,8 @@ Expected<Platform> parse_platform(std::string_view text);
 // equal (so "linux/arm64" matches an entry with variant "v8").
 bool platform_matches(const Platform& wanted, const Platform& candidate);
 
+using Annotations = std::vector<std::pair<std::string, std::string>>;
+
 struct Descriptor {
   std::string media_type;
   std::string digest;  // "sha256:<hex>"
@@ -56,6 +59,8 @@ struct Descriptor {
   std::optional<Platform> platform;
   std::string reference_digest;  // annotation vnd.docker.reference.digest (attestations)
   std::string reference_type;    // annotation vnd.docker.reference.type ("attestation-manifest")
+  std::string artifact_type;     // image-spec 1.1 descriptor.md; referrers lists carry it
+  Annotations annotations;       // in document order
 };
 
 struct Manifest {
@@ -66,6 +71,8 @@ struct Manifest {
   std::optional<Descriptor> config;   // Image
   std::vector<Descriptor> layers;     // Image
   std::optional<Descriptor> subject;  // either
+  std::string artifact_type;          // image-spec 1.1 manifest.md / image-index.md
+  Annotations annotations;
   // Every blob an Image needs (config first, then layers). Empty for an Index.
   std::vector<Descriptor> blobs() const;
 };

@@ -1,8 +1,10 @@
 #include "registry/repository.hpp"
 
 #include "oci/manifest.hpp"
+#include "oci/referrers.hpp"
 #include "registry/errors.hpp"
 #include "util/crypto.hpp"
+#include "util/json.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -76,11 +78,24 @@ Expected<ManifestData> Repository::get_manifest(http::Client& client,
   return data;
 }
 
-Status Repository::put_manifest(http::Client& client, const std::string& reference,
-                                const std::string& media_type, const std::string& bytes) {
+Expected<std::optional<ManifestData>> Repository::find_manifest(http::Client& client,
+                                                                const std::string& reference) {
+  auto data = get_manifest(client, reference);
+  if (!data) {
+    if (data.error().http_status == 404) return std::optional<ManifestData>();
+    return data.error();
+  }
+  return std::optional<ManifestData>(std::move(*data));
+}
+
+Expected<std::string> Repository::put_manifest(http::Client& client, const std::string& reference,
+                                               const std::string& media_type,
+                                               const std::string& bytes,
+                                               const http::Headers& extra_headers) {
   Call call;
   call.method = "PUT";
   call.target = url("manifests", reference);
+  call.headers = extra_headers;
   call.headers.set("Content-Type", media_type);
   call.body = bytes;
   call.scopes = scopes();
@@ -90,7 +105,82 @@ Status Repository::put_manifest(http::Client& client, const std::string& referen
   if (!response) return response.error();
   if (response->status != 201 && response->status != 200)
     return error_from_response(call.what, *response);
-  return {};
+  return response->headers.get("OCI-Subject").value_or("");
+}
+
+Expected<std::string> Repository::next_page(const http::Response& response,
+                                            const std::string& what) const {
+  auto link = http::next_link(response.headers.get("Link").value_or(""));
+  if (!link || link->empty()) return std::string();
+  std::string next = http::resolve_url(response.url, *link);
+  if (!http::same_origin(next, transport_->base_url())) {
+    return make_error(ErrorKind::Registry, what + ": the next page's link leaves the registry",
+                      "refusing to send credentials to another host");
+  }
+  return next;
+}
+
+Expected<std::optional<std::vector<oci::Descriptor>>> Repository::list_referrers(
+    http::Client& client, const std::string& digest) {
+  // A hostile registry could link pages forever; real lists are one page.
+  constexpr int kMaxPages = 64;
+  std::vector<oci::Descriptor> listed;
+  std::string target = url("referrers", digest);
+  for (int page = 0; page < kMaxPages && !target.empty(); ++page) {
+    Call call;
+    call.target = target;
+    call.headers.set("Accept", std::string(oci::media::kOciIndex));
+    call.scopes = scopes();
+    call.max_body = oci::kMaxManifestBytes;
+    call.what = "GET referrers " + display() + "@" + digest;
+    auto response = transport_->send(client, call);
+    if (!response) return response.error();
+    if (response->status == 404 && page == 0) return std::optional<std::vector<oci::Descriptor>>();
+    if (response->status != 200) return error_from_response(call.what, *response);
+    auto descriptors = oci::parse_referrers_list(response->body, "");
+    if (!descriptors) {
+      Error e = descriptors.error();
+      e.message = call.what + ": " + e.message;
+      return e;
+    }
+    for (auto& descriptor : *descriptors) listed.push_back(std::move(descriptor));
+    auto next = next_page(*response, call.what);
+    if (!next) return next.error();
+    target = *next;
+  }
+  return std::optional<std::vector<oci::Descriptor>>(std::move(listed));
+}
+
+Expected<Repository::TagList> Repository::list_tags(http::Client& client, std::size_t max_pages) {
+  TagList list;
+  std::string target = "/v2/" + path_ + "/tags/list?n=1000";
+  for (std::size_t page = 0; !target.empty(); ++page) {
+    if (page == max_pages) {
+      list.complete = false;
+      break;
+    }
+    Call call;
+    call.target = target;
+    call.scopes = scopes();
+    call.what = "GET tags " + display();
+    auto response = transport_->send(client, call);
+    if (!response) return response.error();
+    if (response->status == 404 && page == 0) return list;
+    if (response->status != 200) return error_from_response(call.what, *response);
+    auto json = util::Json::parse(response->body);
+    const util::Json* tags = json ? json->find("tags") : nullptr;
+    if (!json || (tags != nullptr && !tags->is_null() && !tags->is_array())) {
+      return make_error(ErrorKind::Integrity,
+                        call.what + ": the answer is not a tag list ({\"tags\": [...]})");
+    }
+    if (tags != nullptr && tags->is_array())
+      for (const auto& tag : tags->items())
+        if (tag.is_string()) list.tags.push_back(tag.as_string());
+    auto next = next_page(*response, call.what);
+    if (!next) return next.error();
+    target = *next;
+  }
+  return list;
 }
 
 Expected<BlobState> Repository::blob_state(http::Client& client, const std::string& digest) {

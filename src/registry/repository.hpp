@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/client.hpp"
+#include "oci/manifest.hpp"
 #include "registry/transport.hpp"
 #include "util/expected.hpp"
 
@@ -53,8 +54,26 @@ class Repository {
                                                       const std::string& reference);
   // Refuses bodies over 4 MiB; when `reference` is a digest the bytes must hash to it.
   Expected<ManifestData> get_manifest(http::Client& client, const std::string& reference);
-  Status put_manifest(http::Client& client, const std::string& reference,
-                      const std::string& media_type, const std::string& bytes);
+  // nullopt when the manifest does not exist (404).
+  Expected<std::optional<ManifestData>> find_manifest(http::Client& client,
+                                                      const std::string& reference);
+  // Returns the OCI-Subject header ("" when absent): the registry indexed the manifest's subject
+  // for the referrers API (distribution-spec 1.1 §"Pushing Manifests with Subject").
+  Expected<std::string> put_manifest(http::Client& client, const std::string& reference,
+                                     const std::string& media_type, const std::string& bytes,
+                                     const http::Headers& extra_headers = {});
+
+  // GET /v2/<path>/referrers/<digest> (distribution-spec 1.1 §"Listing Referrers"), every page.
+  // nullopt: the registry does not serve the API (404; a registry that does never answers 404).
+  Expected<std::optional<std::vector<oci::Descriptor>>> list_referrers(http::Client& client,
+                                                                       const std::string& digest);
+  // GET /v2/<path>/tags/list?n=1000 and its Link pages, at most `max_pages`. A repository that
+  // does not exist has no tags.
+  struct TagList {
+    std::vector<std::string> tags;
+    bool complete = true;  // false when cut at max_pages
+  };
+  Expected<TagList> list_tags(http::Client& client, std::size_t max_pages);
 
   // After the first Unknown, blob HEADs are not sent again in this run: on ECR Public each one
   // would cost a token renewal and still say nothing.
@@ -69,6 +88,9 @@ class Repository {
   static std::string with_query(const std::string& url, const std::string& parameter);
 
  private:
+  // The next page's target from a response's Link header; "" when it is the last. Error when the
+  // link leaves the registry (credentials would follow it).
+  Expected<std::string> next_page(const http::Response& response, const std::string& what) const;
   std::string url(const std::string& kind, const std::string& reference) const;
 
   std::shared_ptr<Transport> transport_;

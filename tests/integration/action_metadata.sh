@@ -21,7 +21,7 @@ require_ecrm_bin
 ROOT="${ECRM_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}"
 ACTION="$ROOT/action.yml"
 README="$ROOT/README.md"
-EXPECTED_OUTPUTS="changed,image,mirrored-digest,source-digest,tags-pushed"
+EXPECTED_OUTPUTS="changed,image,mirrored-digest,referrers-pushed,source-digest,tags-pushed"
 [[ -f "$ACTION" ]] || fail "$ACTION does not exist"
 
 # sorted_lines: stdin lines, sorted, blank lines dropped, joined with commas.

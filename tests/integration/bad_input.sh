@@ -238,6 +238,9 @@ bad platforms-no-arch           -n '"linux/"' -- --platforms 'linux/amd64,linux/
 bad platforms-no-os             -n '"/amd64"' -- --platforms '/amd64'
 bad platforms-empty-item        -n '--platforms' -n 'linux/amd64,,linux/arm64' -- --platforms 'linux/amd64,,linux/arm64'
 bad platforms-only-commas       -n '--platforms' -- --platforms ',,'
+bad referrers-unknown-mode      -n '--referrers' -n '"sometimes"' -n 'require' -- --referrers sometimes
+bad referrer-types-not-a-type   -n '--referrer-types' -n '"notary"' -n 'media type' -- --referrer-types notary
+bad referrer-types-empty-item   -n '--referrer-types' -- --referrer-types 'application/spdx+json,,text/plain'
 bad platforms-too-many-parts    -n 'linux/arm/v7/x' -- --platforms 'linux/arm/v7/x'
 bad platforms-input-bad         -n 'INPUT_PLATFORMS' -n 'windows' -e 'INPUT_PLATFORMS=linux/amd64,windows' --
 # Booleans (flags take no value; INPUT_ values must be true/false/yes/no/1/0).

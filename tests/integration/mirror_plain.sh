@@ -48,8 +48,13 @@ assert_requests DST GET '/v2/mirror/app/manifests/.*' 0
 assert_requests SRC '[A-Z]+' '/v2/library/app/manifests/.*' 1
 assert_requests SRC HEAD '/v2/library/app/manifests/1\.0' 1
 assert_requests SRC GET '/v2/library/app/blobs/.*' 0
-# Everything on the wire, pings included: 1 + (number of tags) for registries without auth.
-assert_requests SRC '[A-Z]+' '.*' 1
+# Referrers (on by default): one probe of the referrers API (404 on distribution) and one tag
+# listing, which shows no sha256-<hex> tag, so no child is listed and the index is not read.
+assert_requests SRC GET '/v2/library/app/referrers/.*' 1 404
+assert_requests SRC GET '/v2/library/app/tags/list.*' 1
+# Everything on the wire, pings included: 1 + (number of tags) for registries without auth at
+# the destination; the tag's HEAD and the two referrer reads at the source.
+assert_requests SRC '[A-Z]+' '.*' 3
 assert_requests DST '[A-Z]+' '.*' 2
 
 # 3. One tag missing: only that tag is pushed, no blob is uploaded.

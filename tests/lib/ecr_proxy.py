@@ -34,6 +34,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upstream", help="HOST:PORT of the docker-registry (required)")
     parser.add_argument("--preset", choices=sorted(PRESETS))
+    parser.add_argument("--storage", help="the registry's rootdirectory (referrers-api reads its manifests)")
     parser.add_argument("--switch", action="append", default=[], help="|".join(SWITCHES))
     parser.add_argument("--no-switch", action="append", default=[])
     parser.add_argument("--config", help="JSON settings, re-read when the file changes")

@@ -218,6 +218,7 @@ ecr_personality_start() {
   local preset_args=(--preset "$preset")
   [[ "$preset" == none ]] && preset_args=()  # switches from --switch or the config only
   start_bg "$dir/proxy" "$PY" "$ECRM_LIB_DIR/ecr_proxy.py" --upstream "$upstream" "${preset_args[@]}" \
+    --storage "$(_registry_get "$name" DIR)/data" \
     --config "$dir/config.json" --ready-file "$dir/ready.json" --log "$dir/requests.jsonl" \
     --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
   wait_until 10 test -s "$dir/ready.json" || fail "ECR personality for $name did not start: $(cat "$dir/proxy.err")"
@@ -232,6 +233,35 @@ ecr_personality_start() {
   _registry_set "$name" PERSONALITY "$preset"
   _registry_set "$name" MARK 0
   log "ECR personality $preset for $name on $addr -> $upstream ($(jq -r '.switches | join(",")' "$dir/ready.json"))"
+}
+
+# referrers_front_start NAME [referrers_front.py options]: tests/lib/referrers_front.py in front
+# of registry NAME, serving the referrers API from the registry's own storage. NAME_ADDR becomes
+# the front's address (NAME_REGISTRY_ADDR keeps the registry's own: seed and judge there),
+# NAME_FRONT_LOG its request log, NAME_FAIL_FILE the file whose existence fails referrers listing,
+# NAME_CLOBBER_FILE the one that makes the next tag schema PUT be undone by a "concurrent writer".
+referrers_front_start() {
+  local name="$1"
+  shift
+  local upstream dir
+  upstream="$(_registry_get "$name" ADDR)"
+  [[ -n "$upstream" ]] || fail "referrers_front_start: no registry named $name"
+  dir="$TEST_TMP/front-${name,,}"
+  mkdir -p "$dir"
+  : >"$dir/requests.log"
+  start_bg "$dir/front" "$PY" "$ECRM_LIB_DIR/referrers_front.py" --upstream "$upstream" \
+    --storage "$(_registry_get "$name" DIR)/data" --port-file "$dir/port" --log "$dir/requests.log" \
+    --fail-file "$dir/fail" --clobber-file "$dir/clobber" --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
+  wait_until 10 test -s "$dir/port" || fail "referrers front for $name did not start: $(cat "$dir/front.err")"
+  local addr
+  addr="127.0.0.1:$(cat "$dir/port")"
+  wait_until 10 _registry_answers "$addr" || fail "referrers front for $name does not answer on $addr"
+  _registry_set "$name" REGISTRY_ADDR "$upstream"
+  _registry_set "$name" ADDR "$addr"
+  _registry_set "$name" FRONT_LOG "$dir/requests.log"
+  _registry_set "$name" FAIL_FILE "$dir/fail"
+  _registry_set "$name" CLOBBER_FILE "$dir/clobber"
+  log "referrers front for $name on $addr -> $upstream"
 }
 
 # ecr_config NAME JSON: replaces the personality's settings (atomically; read per request).

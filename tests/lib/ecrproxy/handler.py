@@ -8,6 +8,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
 import proxykit
+from referrerkit import INDEX, stored_referrers
 
 from .wire import EMPTY_DIGEST, MANIFEST_TYPES, MAX_MANIFEST, classify, error_json, iam_actions
 
@@ -103,7 +104,7 @@ def make_handler(state, store=False):
                 if lower == "location":
                     value = value.replace(f"http://{args.upstream}/", f"http://{state.address}/")
                 self.send_header(key, value)
-            for key, value in (extra or {}).items():
+            for key, value in (extra or {}).items() if response.status < 300 else ():
                 self.send_header(key, value)
             chunked = has_body and (chunked or length is None)
             if chunked:
@@ -310,8 +311,30 @@ def make_handler(state, store=False):
             return self.forward(entry, switches, relay_options={"drop": ("docker-content-digest",),
                                                                 "chunked": True})
 
+        def on_referrers_get(self, entry, switches, config, name, ref):
+            if "referrers-api" not in switches or not args.storage:
+                return None  # distribution answers 404: no referrers API
+            entry["switch"] = "referrers-api"
+            status, challenge = self.upstream_status(f"/v2/{name}/tags/list", "GET")
+            if status == 401:
+                return self.answer(401, error_json("UNAUTHORIZED", "Not Authorized"),
+                                   {"WWW-Authenticate": challenge} if challenge else {})
+            digest = ref.split("?", 1)[0]
+            listed = stored_referrers(args.storage, name, digest)
+            body = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": listed}).encode()
+            return self.answer(200, body, None, INDEX)
+
+        def subject_header(self, switches, body):
+            if "referrers-api" not in switches:
+                return None
+            try:
+                subject = (json.loads(body).get("subject") or {}).get("digest")
+            except (ValueError, AttributeError):
+                return None
+            return {"OCI-Subject": subject} if subject else None
+
         def on_manifest_put(self, entry, switches, config, name, ref):
-            if not {"unsupported-manifest", "immutable-tags"} & switches:
+            if not {"unsupported-manifest", "immutable-tags", "referrers-api"} & switches:
                 return None
             body = self.read_body(MAX_MANIFEST)
             if "unsupported-manifest" in switches:
@@ -334,7 +357,9 @@ def make_handler(state, store=False):
                     return self.answer(400, error_json(
                         "TAG_INVALID", f"The image tag '{ref}' already exists in the '{name}' repository "
                         "and cannot be overwritten because the repository is immutable."))
-            return self.forward(entry, switches, body=body)
+            extra = self.subject_header(switches, body)
+            return self.forward(entry, switches, body=body,
+                                relay_options={"extra": extra} if extra else None)
 
         do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 

@@ -49,6 +49,12 @@ SWITCHES = {
     # A missing repository is NAME_UNKNOWN "The repository with name '<name>' does not exist in
     # the registry with id '<account>'" (ECR does not create repositories on push).
     "name-unknown": "requests to repositories not in the repositories file answer 404 NAME_UNKNOWN",
+    # ECR and ECR Public serve the OCI 1.1 referrers API (AWS What's New, 2024-06-27: "Amazon ECR
+    # supports Open Container Initiative Image and Distribution specification version 1.1", both
+    # registries): GET /v2/<name>/referrers/<digest> lists the manifests whose subject it is, and
+    # a manifest PUT with a subject answers OCI-Subject (distribution-spec 1.1 §"Pushing Manifests
+    # with Subject" requires it of a registry with the API; not separately confirmed for ECR).
+    "referrers-api": "GET referrers answered from the registry's manifests; PUT with subject answers OCI-Subject",
     # Not ECR's: a registry that takes no body on the commit PUT (monolithic upload is a MAY in
     # the distribution spec). A test knob, to drive ecr-mirror's PATCH fallback through ECR's
     # PATCH answers.
@@ -56,7 +62,8 @@ SWITCHES = {
 }
 
 _COMMON = ["patch-201", "multi-patch-invalid", "chunked-stall", "expired-400",
-           "manifest-get-no-digest", "mount-202", "throttle", "unsupported-manifest", "empty-blob"]
+           "manifest-get-no-digest", "mount-202", "throttle", "unsupported-manifest", "empty-blob",
+           "referrers-api"]
 PRESETS = {
     # ECR Public has no tag immutability ("Public ECRs don't support immutability",
     # smartcontractkit/.github#1526); its blob HEADs are 401.

@@ -10,27 +10,34 @@ MANIFEST_TYPES = ",".join([
     "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
     "application/vnd.docker.distribution.manifest.v2+json"])
-PATH = re.compile(r"^/v2/(?P<name>.+?)/(?P<what>manifests|blobs)/(?P<ref>.*)$")
+PATH = re.compile(r"^/v2/(?P<name>.+?)/(?P<what>manifests|blobs|referrers)/(?P<ref>.*)$")
+TAGS = re.compile(r"^/v2/(?P<name>.+?)/tags/list$")
 
 
 def classify(method, path):
     bare = urllib.parse.urlsplit(path).path
+    tags = TAGS.match(bare)
+    if tags:
+        return "tags-" + method.lower(), tags.group("name"), None
     match = PATH.match(bare)
     if not match:
         return "ping" if bare in ("/v2/", "/v2") else "other", None, None
     name, what, ref = match.group("name", "what", "ref")
     if what == "blobs" and (ref == "uploads/" or ref.startswith("uploads/")):
         return "upload-" + method.lower(), name, ref[len("uploads/"):]
-    return ("manifest-" if what == "manifests" else "blob-") + method.lower(), name, ref
+    prefix = {"manifests": "manifest-", "blobs": "blob-", "referrers": "referrers-"}[what]
+    return prefix + method.lower(), name, ref
 
 
 # The IAM actions ECR authorises a registry request under ("Amazon ECR registry permissions" and
 # the push/pull policies of the ECR User Guide: docker push needs BatchCheckLayerAvailability,
 # InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage; a pull BatchGetImage and
-# GetDownloadUrlForLayer). ECR Public images are public to read: its reads need none.
+# GetDownloadUrlForLayer; the referrers API BatchGetImage, as ListImageReferrers says in the ECR API
+# Reference; a tag listing ListImages). ECR Public images are public to read: its reads need none.
 def iam_actions(service, kind, carries_body):
     reads = {"manifest-head": ["BatchGetImage"], "manifest-get": ["BatchGetImage"],
-             "blob-get": ["GetDownloadUrlForLayer"]}
+             "blob-get": ["GetDownloadUrlForLayer"], "referrers-get": ["BatchGetImage"],
+             "tags-get": ["ListImages"]}
     writes = {"blob-head": ["BatchCheckLayerAvailability"], "upload-post": ["InitiateLayerUpload"],
               "upload-patch": ["UploadLayerPart"], "manifest-put": ["PutImage"],
               "upload-put": ["UploadLayerPart", "CompleteLayerUpload"] if carries_body else ["CompleteLayerUpload"]}

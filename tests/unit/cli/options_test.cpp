@@ -443,10 +443,10 @@ TEST_CASE("the version flag prints the program name and version", "[options]") {
 
 TEST_CASE("option_names is the stable list of long names", "[options]") {
   auto names = ecrm::cli::option_names();
-  REQUIRE(names.size() == 36);
+  REQUIRE(names.size() == 38);
   CHECK(names.front() == "source");
   CHECK(names[1] == "destination");
-  CHECK(names[25] == "create-repository");
+  CHECK(names[27] == "create-repository");
   CHECK(names.back() == "repository-usage");
   CHECK(std::find(names.begin(), names.end(), "help") == names.end());
   CHECK(std::find(names.begin(), names.end(), "version") == names.end());

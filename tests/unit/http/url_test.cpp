@@ -71,3 +71,16 @@ TEST_CASE("Headers are case-insensitive and keep repeats", "[url]") {
   h.remove("WWW-Authenticate");
   CHECK_FALSE(h.get("www-authenticate"));
 }
+
+TEST_CASE("next_link finds rel=next in a Link header (RFC 8288)", "[url]") {
+  CHECK(next_link("</v2/app/tags/list?n=2&last=b>; rel=\"next\"") ==
+        std::optional<std::string>("/v2/app/tags/list?n=2&last=b"));
+  CHECK(next_link("</p>; rel=next") == std::optional<std::string>("/p"));
+  CHECK(next_link("</a>; rel=\"prev\", </b>; rel=\"next\"") == std::optional<std::string>("/b"));
+  CHECK(next_link("</a>; rel=\"prev next\"") == std::optional<std::string>("/a"));
+  CHECK(next_link("</a>; REL = \"Next\"") == std::optional<std::string>("/a"));
+  CHECK_FALSE(next_link("</a>; rel=\"prev\"").has_value());
+  CHECK_FALSE(next_link("</a>; relation=\"next\"").has_value());
+  CHECK_FALSE(next_link("").has_value());
+  CHECK_FALSE(next_link("<unterminated; rel=next").has_value());
+}

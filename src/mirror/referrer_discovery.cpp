@@ -1,0 +1,195 @@
+// The source side of referrers: what refers to each mirrored manifest.
+#include <set>
+
+#include "mirror/referrers.hpp"
+#include "oci/referrers.hpp"
+#include "util/log.hpp"
+
+namespace ecrm::mirror::detail {
+namespace {
+
+// 20 pages of 1000: the cosign tags of repositories with more tags are looked for one by one.
+constexpr std::size_t kMaxTagPages = 20;
+
+enum class Known { Yes, No, Unknown };
+
+class SourceLister {
+ public:
+  SourceLister(registry::Repository& source, http::Client& client, const ReferrerPolicy& policy,
+               Discovery& out)
+      : source_(source), client_(client), policy_(policy), out_(out) {}
+
+  // The source has no referrers API and no tag of the referrers tag schema or cosign: nothing in
+  // this repository has referrers.
+  bool has_none() const {
+    return api_ == Api::Absent && tags_loaded_ && tags_complete_ && !any_subject_tag_;
+  }
+
+  // Everything that refers to `subject`, appended to `found`.
+  Status list(const std::string& subject, int depth, std::vector<Found>& found) {
+    if (api_ != Api::Absent) {
+      auto listed = source_.list_referrers(client_, subject);
+      if (!listed) {
+        if (auto failed = failure(listed.error().message); !failed) return failed;
+      } else if (!*listed) {
+        api_ = Api::Absent;
+        util::Log::get().info(source_.display() +
+                              " does not serve the referrers API (404): its referrers are read "
+                              "from the referrers tag schema (sha256-<hex> tags)");
+      } else {
+        api_ = Api::Served;
+        for (auto& descriptor : **listed)
+          found.push_back({std::move(descriptor), subject, "referrers API", "", depth});
+      }
+    }
+    if (api_ == Api::Absent) {
+      if (auto status = list_tag_schema(subject, depth, found); !status) return status;
+    }
+    return list_cosign_tags(subject, depth, found);
+  }
+
+ private:
+  enum class Api { Unknown, Served, Absent };
+
+  Status failure(const std::string& what) {
+    if (policy_.mode == ReferrerMode::Require) {
+      return make_error(ErrorKind::Registry, "referrers: " + what,
+                        "the source's referrers could not be listed and --referrers is require; "
+                        "re-run, or use --referrers auto to mirror without them");
+    }
+    util::Log::get().warning("referrers not listed: " + what);
+    out_.listing_failures.push_back(what);
+    return {};
+  }
+
+  Known has_tag(const std::string& tag) {
+    if (!tags_loaded_) {
+      tags_loaded_ = true;
+      auto listed = source_.list_tags(client_, kMaxTagPages);
+      if (!listed) {
+        // Without the list each tag is asked for directly: slower, never silently skipped.
+        util::Log::get().info("cannot list the tags of " + source_.display() + " (" +
+                              listed.error().message + "); cosign tags are asked for one by one");
+      } else {
+        tags_complete_ = listed->complete;
+        tags_.insert(listed->tags.begin(), listed->tags.end());
+        for (const auto& name : listed->tags)
+          any_subject_tag_ = any_subject_tag_ || oci::parse_subject_tag(name);
+      }
+    }
+    if (tags_.count(tag) != 0) return Known::Yes;
+    return tags_complete_ ? Known::No : Known::Unknown;
+  }
+
+  Status list_tag_schema(const std::string& subject, int depth, std::vector<Found>& found) {
+    const std::string tag = oci::referrers_tag(subject);
+    if (has_tag(tag) == Known::No) return {};
+    auto index = source_.find_manifest(client_, tag);
+    if (!index) return failure(index.error().message);
+    if (!*index) return {};
+    auto listed = oci::parse_referrers_list((*index)->bytes, (*index)->media_type);
+    if (!listed)
+      return failure(source_.display() + ":" + tag +
+                     " is not a referrers index: " + listed.error().message);
+    for (auto& descriptor : *listed)
+      found.push_back({std::move(descriptor), subject, "tag schema", "", depth});
+    return {};
+  }
+
+  Status list_cosign_tags(const std::string& subject, int depth, std::vector<Found>& found) {
+    for (std::string_view suffix : oci::kCosignSuffixes) {
+      const std::string tag = oci::cosign_tag(subject, suffix);
+      if (has_tag(tag) == Known::No) continue;
+      auto head = source_.head_manifest(client_, tag);
+      if (!head) {
+        if (auto failed = failure(head.error().message); !failed) return failed;
+        continue;
+      }
+      if (!*head) continue;
+      std::string digest = (*head)->digest;
+      if (digest.empty()) {
+        auto data = source_.get_manifest(client_, tag);
+        if (!data) {
+          if (auto failed = failure(data.error().message); !failed) return failed;
+          continue;
+        }
+        digest = data->digest;
+      }
+      oci::Descriptor listed;
+      listed.digest = digest;
+      listed.media_type = (*head)->media_type;
+      listed.size = (*head)->size;
+      found.push_back({std::move(listed), subject, "cosign tag", tag, depth});
+    }
+    return {};
+  }
+
+  registry::Repository& source_;
+  http::Client& client_;
+  const ReferrerPolicy& policy_;
+  Discovery& out_;
+  Api api_ = Api::Unknown;
+  bool tags_loaded_ = false;
+  bool tags_complete_ = false;
+  bool any_subject_tag_ = false;
+  std::set<std::string> tags_;
+};
+
+}  // namespace
+
+Expected<Discovery> discover_referrers(registry::Repository& source, http::Client& client,
+                                       const std::string& root, const SubjectSource& children,
+                                       const ReferrerPolicy& policy) {
+  Discovery discovery;
+  SourceLister lister(source, client, policy, discovery);
+  std::set<std::string> seen;
+  // Lists `subjects`; what they refer to is added to `next`, to be listed at depth + 1.
+  auto list_level = [&](const std::vector<std::string>& subjects, int depth,
+                        std::vector<std::string>& next) -> Status {
+    for (const auto& subject : subjects) seen.insert(subject);
+    for (const auto& subject : subjects) {
+      std::vector<Found> found;
+      if (auto status = lister.list(subject, depth, found); !status) return status;
+      for (auto& entry : found) {
+        if (!seen.insert(entry.listed.digest).second) continue;  // listed twice, or a cycle
+        if (!oci::artifact_type_allowed(policy.artifact_types, entry.listed)) {
+          ReferrerRecord record;
+          record.digest = entry.listed.digest;
+          record.subject = entry.subject;
+          record.artifact_type = entry.listed.artifact_type;
+          record.found_by = entry.found_by;
+          record.depth = depth;
+          record.reason = "its artifact type is not in referrer-types";
+          discovery.filtered.push_back(std::move(record));
+          continue;
+        }
+        next.push_back(entry.listed.digest);
+        discovery.found.push_back(std::move(entry));
+      }
+    }
+    return {};
+  };
+
+  std::vector<std::string> next;
+  if (!root.empty()) {
+    if (auto status = list_level({root}, 1, next); !status) return status.error();
+  }
+  // Listing the root loaded what shows whether anything here has referrers; if nothing has, the
+  // children (which may cost a GET of the index) are not needed.
+  if (children && (root.empty() || !lister.has_none())) {
+    auto digests = children();
+    if (!digests) return digests.error();
+    std::vector<std::string> fresh;
+    for (const auto& digest : *digests)
+      if (seen.count(digest) == 0) fresh.push_back(digest);
+    if (auto status = list_level(fresh, 1, next); !status) return status.error();
+  }
+  for (int depth = 2; depth <= policy.max_depth && !next.empty(); ++depth) {
+    std::vector<std::string> level = std::move(next);
+    next.clear();
+    if (auto status = list_level(level, depth, next); !status) return status.error();
+  }
+  return discovery;
+}
+
+}  // namespace ecrm::mirror::detail
