@@ -35,6 +35,10 @@ unit: build
 bench: build
 	@bench/run.sh $(BUILD)/ecr-mirror
 
+# The container start a job waits for: a cold Dockerfile build and the image's own size.
+bench-image:
+	@bench/image.sh
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
@@ -44,7 +48,7 @@ clean:
 # libFuzzer targets (clang + libclang-rt-14-dev), built in $(BUILD)/fuzz: replays
 # fuzz/regressions/, then fuzzes each target for FUZZ_SECONDS (e.g. `make fuzz FUZZ_SECONDS=600`).
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz test-plain sanitize-thread
+.PHONY: fuzz test-plain sanitize-thread bench-image
 fuzz: deps
 	fuzz/run.sh --build $(BUILD)/fuzz --seconds $(FUZZ_SECONDS)
 
