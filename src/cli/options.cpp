@@ -49,7 +49,7 @@ constexpr Spec kSpecs[] = {
     {"referrers", Group::Mirror, "MODE",
      "Signatures, SBOMs, attestations (OCI referrers, cosign tags): auto, require or off", "auto"},
     {"referrer-types", Group::Mirror, "LIST", "Copy only referrers of these artifact types", "all"},
-    {"concurrency", Group::Network, "N", "Blobs transferred in parallel (1-64)", "8"},
+    {"concurrency", Group::Network, "N", "Blobs transferred in parallel (1-64)", "16"},
     {"insecure-registries", Group::Network, "LIST", "host[:port] list to reach over plain HTTP",
      "none"},
     {"source-username", Group::Credentials, "USER", "Username for the source registry", "none"},

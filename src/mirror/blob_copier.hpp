@@ -31,7 +31,7 @@ using BatchPresence = std::function<Expected<std::vector<registry::BlobState>>(
     const std::vector<std::string>& digests)>;
 
 struct BlobCopyConfig {
-  int concurrency = 8;
+  int concurrency = 16;
   bool dry_run = false;        // HEAD only: count what would be copied
   bool same_registry = false;  // source and destination share a host: try a mount first
   http::ClientConfig http;

@@ -81,7 +81,7 @@ TEST_CASE("defaults apply when only source and destination are given", "[options
   CHECK_FALSE(o.force);
   CHECK_FALSE(o.verbose);
   CHECK_FALSE(o.create_repository);
-  CHECK(o.concurrency == 8);
+  CHECK(o.concurrency == 16);
   CHECK(o.insecure_registries.empty());
   CHECK(o.source_username.empty());
   CHECK(o.destination_password.empty());
@@ -180,14 +180,14 @@ TEST_CASE("a flag wins over the environment", "[options]") {
           {"INPUT_TAGS", "{tag}"},
           {"INPUT_DESTINATION", "localhost:1/env"},
           {"INPUT_DESTINATION-TYPE", "registry"}};
-  auto parsed = run({"--source", "alpine:3.20", "--concurrency", "16", "--dry-run", "--aws-region",
+  auto parsed = run({"--source", "alpine:3.20", "--concurrency", "12", "--dry-run", "--aws-region",
                      "cn-north-1", "--destination", "localhost:2/flag"},
                     env);
   REQUIRE(parsed.ok());
   const auto& o = parsed->options;
   CHECK(o.source.repository.path == "library/alpine");
   CHECK(o.destination.str() == "localhost:2/flag");
-  CHECK(o.concurrency == 16);
+  CHECK(o.concurrency == 12);
   CHECK(o.dry_run);
   CHECK(o.aws_region == "cn-north-1");
   // Not given as flags: the environment still applies.
@@ -203,7 +203,7 @@ TEST_CASE("empty or blank environment values count as unset", "[options]") {
   auto parsed = run(with_required({}), env);
   REQUIRE(parsed.ok());
   const auto& o = parsed->options;
-  CHECK(o.concurrency == 8);
+  CHECK(o.concurrency == 16);
   CHECK(o.tag_templates == ecrm::mirror::kDefaultTagTemplates);
   CHECK(o.aws_region == "us-east-1");
   CHECK_FALSE(o.dry_run);
@@ -427,7 +427,7 @@ TEST_CASE("the help flag lists every option, grouped, without needing other inpu
       CHECK(line.find(required ? "(required)" : "(default: ") != std::string::npos);
     }
     CHECK(text.find("--version") != std::string::npos);
-    CHECK(text.find("(default: 8)") != std::string::npos);
+    CHECK(text.find("(default: 16)") != std::string::npos);
     CHECK(text.find("INPUT_") != std::string::npos);
   }
 }
