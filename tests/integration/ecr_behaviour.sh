@@ -65,7 +65,8 @@ log "expired tokens: $denials requests answered 400 DENIED, each renewed"
 # ---------------------------------------------------------------- no monolithic upload: ECR's PATCH answers
 ecr_config DST '{"switches_on": ["no-monolithic", "patch-201", "multi-patch-invalid"]}'
 registry_mark DST
-run_mirror patch "${common[@]}" --destination "$DST_ADDR/patch/app"
+# Eight workers: at most the eight monolithic PUTs in flight when the first refusal comes back.
+run_mirror patch "${common[@]}" --destination "$DST_ADDR/patch/app" --concurrency 8
 assert_rc 0 "POST + one PATCH (answered 201) + PUT after the monolithic PUT is refused"
 assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/patch/app:1.0" "" "$DST_CREDS"
 assert_eq "$blob_count" "$(count_requests DST PATCH '/v2/patch/app/blobs/uploads/.*' 201)" "PATCHes, one per blob, answered 201"
