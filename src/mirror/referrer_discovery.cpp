@@ -11,6 +11,10 @@ namespace {
 // 20 pages of 1000: the cosign tags of repositories with more tags are looked for one by one.
 constexpr std::size_t kMaxTagPages = 20;
 
+// Real images carry a handful of referrers; a source that lists more than this is broken or
+// hostile, and copying all of it would take the run over. The rest is reported, not copied.
+constexpr std::size_t kMaxReferrers = 1000;
+
 enum class Known { Yes, No, Unknown };
 
 class SourceLister {
@@ -144,8 +148,10 @@ Expected<Discovery> discover_referrers(registry::Repository& source, http::Clien
   SourceLister lister(source, client, policy, discovery);
   std::set<std::string> seen;
   // Lists `subjects`; what they refer to is added to `next`, to be listed at depth + 1.
+  bool capped = false;
   auto list_level = [&](const std::vector<std::string>& subjects, int depth,
                         std::vector<std::string>& next) -> Status {
+    if (capped) return {};
     for (const auto& subject : subjects) seen.insert(subject);
     for (const auto& subject : subjects) {
       std::vector<Found> found;
@@ -162,6 +168,18 @@ Expected<Discovery> discover_referrers(registry::Repository& source, http::Clien
           record.reason = "its artifact type is not in referrer-types";
           discovery.filtered.push_back(std::move(record));
           continue;
+        }
+        if (discovery.found.size() == kMaxReferrers) {
+          const std::string what = source.display() + " lists more than " +
+                                   std::to_string(kMaxReferrers) +
+                                   " referrers for this image; the rest are not copied";
+          if (policy.mode == ReferrerMode::Require)
+            return make_error(ErrorKind::Registry, "referrers: " + what,
+                              "use --referrer-types to choose the ones to mirror");
+          util::Log::get().warning(what);
+          discovery.listing_failures.push_back(what);
+          capped = true;
+          return {};
         }
         next.push_back(entry.listed.digest);
         discovery.found.push_back(std::move(entry));

@@ -148,6 +148,13 @@ Expected<std::optional<std::vector<oci::Descriptor>>> Repository::list_referrers
     if (!next) return next.error();
     target = *next;
   }
+  if (!target.empty()) {
+    return make_error(ErrorKind::Registry,
+                      "GET referrers " + display() + "@" + digest + ": the list goes on past " +
+                          std::to_string(kMaxPages) + " pages",
+                      "the registry lists more referrers than any image has; report it to its "
+                      "operator, or use --referrers off");
+  }
   return std::optional<std::vector<oci::Descriptor>>(std::move(listed));
 }
 

@@ -242,6 +242,21 @@ assert_contains "$(cat "$RUN_STDERR")" "referrers not listed" "the warning"
 assert_eq 1 "$(output_or_fail referrers-pushed)" "only the cosign tag (found by the tag list) copied"
 assert_same_image "$SRCAPI_REGISTRY_ADDR/library/app:1.0" "$DST_ADDR/mirror/req:1.0"
 rm -f "$SRCAPI_FAIL_FILE"
+# Sources that list more referrers than any image has (1001 bogus ones): on one page, the cap on
+# referrers; paginated, the cap on pages. require stops before any tag, nothing fetched for them.
+echo 1001 >"$DSTAPI_PAD_FILE"
+run_mirror padded --source "$DSTAPI_ADDR/mirror/app:1.0" --destination "$DST_ADDR/mirror/padded" "${insecure[@]}" --referrers require
+assert_rc 1 "--referrers require with 1001 referrers on one page"
+assert_contains "$(error_text)" "more than 1000 referrers" "the error names the cap"
+curl -sf -o /dev/null "http://$DST_ADDR/v2/mirror/padded/manifests/1.0" && fail "a tag moved although the referrers were refused"
+rm -f "$DSTAPI_PAD_FILE"
+echo 1001 >"$SRCAPI_PAD_FILE"
+registry_mark SRCAPI
+run_mirror paged --source "$SRCAPI_ADDR/library/app:1.0" --destination "$DST_ADDR/mirror/padded" "${insecure[@]}" --referrers require
+assert_rc 1 "--referrers require with 1001 referrers a page"
+assert_contains "$(error_text)" "past 64 pages" "the error names the page cap"
+assert_requests SRCAPI GET '/v2/library/app/manifests/sha256:[0-9a-f]{64}' 0 404  # none of the bogus ones
+rm -f "$SRCAPI_PAD_FILE"
 
 # 11. Into the ECR Public personality (referrers API, OCI-Subject, throttling, 401 blob HEADs):
 #     every referrer lands, listed by its API, no tag schema index written; then a no-op.

@@ -12,6 +12,8 @@ It forwards every request, except:
 - a manifest PUT whose body has a subject: forwarded, and the 201 carries OCI-Subject (§"Pushing
   Manifests with Subject").
 - while the file --fail-file exists, referrers requests answer 500 (a listing that fails).
+- while the file --pad-file exists, every list gets that many more entries (its content, a number),
+  descriptors of manifests that do not exist (a hostile or broken registry).
 - --no-api: none of the above; the front is then a plain forwarder for the next knob.
 - --clobber-file F: the first PUT of a referrers tag schema tag (sha256-<hex>) after F appears is
   forwarded and then undone, as by a writer that read the index before that PUT and wrote after
@@ -68,6 +70,12 @@ def make_handler(args, log_lock):
                 body = json.dumps({"errors": [{"code": "UNKNOWN", "message": "referrers store unavailable"}]})
                 return self.reply(500, body.encode(), [("Content-Type", "application/json")])
             listed = stored_referrers(args.storage, match["name"], match["digest"])
+            if args.pad_file and os.path.exists(args.pad_file):
+                with open(args.pad_file, encoding="utf-8") as handle:
+                    pad = int(handle.read().strip() or 0)
+                listed += [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                            "digest": "sha256:" + hashlib.sha256(b"pad%d" % i).hexdigest(), "size": 100,
+                            "artifactType": "application/vnd.example.pad"} for i in range(pad)]
             headers = [("Content-Type", INDEX)]
             wanted = query.get("artifactType", [None])[0]
             if wanted:
@@ -174,6 +182,7 @@ def main():
     parser.add_argument("--page-size", type=int, default=0)
     parser.add_argument("--no-api", action="store_true", help="forward referrers requests too; no OCI-Subject")
     parser.add_argument("--clobber-file", help="see the module's docstring")
+    parser.add_argument("--pad-file", help="see the module's docstring")
     parser.add_argument("--max-seconds", type=float, default=900)
     args = parser.parse_args()
     if not args.upstream.startswith("127."):

@@ -239,7 +239,8 @@ ecr_personality_start() {
 # of registry NAME, serving the referrers API from the registry's own storage. NAME_ADDR becomes
 # the front's address (NAME_REGISTRY_ADDR keeps the registry's own: seed and judge there),
 # NAME_FRONT_LOG its request log, NAME_FAIL_FILE the file whose existence fails referrers listing,
-# NAME_CLOBBER_FILE the one that makes the next tag schema PUT be undone by a "concurrent writer".
+# NAME_CLOBBER_FILE the one that makes the next tag schema PUT be undone by a "concurrent writer",
+# NAME_PAD_FILE the one (holding a number) that pads every list with that many bogus entries.
 referrers_front_start() {
   local name="$1"
   shift
@@ -251,7 +252,7 @@ referrers_front_start() {
   : >"$dir/requests.log"
   start_bg "$dir/front" "$PY" "$ECRM_LIB_DIR/referrers_front.py" --upstream "$upstream" \
     --storage "$(_registry_get "$name" DIR)/data" --port-file "$dir/port" --log "$dir/requests.log" \
-    --fail-file "$dir/fail" --clobber-file "$dir/clobber" --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
+    --fail-file "$dir/fail" --clobber-file "$dir/clobber" --pad-file "$dir/pad" --max-seconds "$ECRM_SERVER_LIFETIME" "$@"
   wait_until 10 test -s "$dir/port" || fail "referrers front for $name did not start: $(cat "$dir/front.err")"
   local addr
   addr="127.0.0.1:$(cat "$dir/port")"
@@ -261,6 +262,7 @@ referrers_front_start() {
   _registry_set "$name" FRONT_LOG "$dir/requests.log"
   _registry_set "$name" FAIL_FILE "$dir/fail"
   _registry_set "$name" CLOBBER_FILE "$dir/clobber"
+  _registry_set "$name" PAD_FILE "$dir/pad"
   log "referrers front for $name on $addr -> $upstream"
 }
 
