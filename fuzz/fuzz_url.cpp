@@ -1,7 +1,7 @@
 // Fuzzes the URL helpers (http::parse_url, resolve_url, same_origin, parse_retry_after,
 // next_link): a registry's Location, realm, Link and Retry-After decide where the next request
-// goes, whether it carries credentials, and how long we wait. Input layout: base URL, newline, Location, newline,
-// Retry-After.
+// goes, whether it carries credentials, and how long we wait. Input layout: base URL, newline,
+// Location, newline, Retry-After.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "app/report.hpp"
 
 #include "cli/outputs.hpp"
+#include "mirror/blob_upload.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -51,11 +52,12 @@ std::string referrers_markdown(const mirror::ReferrerResult& r, bool dry_run) {
                        mirror::ReferrerOutcome::Present}) {
     for (const auto& record : r.records) {
       if (record.outcome != outcome) continue;
-      md += "| `" + record.digest.substr(0, 19) + "…` | " +
+      md += "| `" + mirror::short_digest(record.digest) + "…` | " +
             (record.artifact_type.empty() ? std::string("?") : "`" + record.artifact_type + "`") +
-            " | `" + record.subject.substr(0, 19) + "…` | " + record.found_by +
-            (record.tag.empty() ? std::string() : " `" + record.tag.substr(0, 19) + "…`") + " | " +
-            outcome_text(outcome, dry_run) +
+            " | `" + mirror::short_digest(record.subject) + "…` | " + record.found_by +
+            (record.tag.empty() ? std::string()
+                                : " `" + record.tag.substr(record.tag.rfind('.')) + "`") +
+            " | " + outcome_text(outcome, dry_run) +
             (record.reason.empty() ? std::string() : ": " + table_cell(record.reason)) + " |\n";
     }
   }

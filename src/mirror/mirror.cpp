@@ -17,19 +17,6 @@ std::string hex_of(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
 }
 
-// The digest a destination tag resolves to, "" when the tag does not exist. The spec makes
-// Docker-Content-Digest optional on HEAD; without it the manifest must be read and hashed.
-Expected<std::string> tag_digest(registry::Repository& repository, http::Client& client,
-                                 const std::string& tag) {
-  auto head = repository.head_manifest(client, tag);
-  if (!head) return head.error();
-  if (!*head) return std::string();
-  if (!(*head)->digest.empty()) return (*head)->digest;
-  auto data = repository.get_manifest(client, tag);
-  if (!data) return data.error();
-  return data->digest;
-}
-
 // Referrers travel once their subjects exist at the destination, before any tag moves.
 // `root` gives the index's children; it is called only when they could have referrers.
 Status copy_referrers(registry::Repository& source, registry::Repository& destination,
@@ -144,7 +131,7 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   std::set<std::string> already_right;
   bool content_present = false;
   for (const auto& tag : result.tags) {
-    auto existing = tag_digest(destination, client, tag);
+    auto existing = destination.resolve_digest(client, tag);
     if (!existing) return existing.error();
     if (*existing == result.mirrored_digest) {
       content_present = true;
@@ -281,7 +268,7 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
 
   // 5. Check what a puller will see.
   for (const auto& tag : result.tags) {
-    auto check = tag_digest(destination, client, tag);
+    auto check = destination.resolve_digest(client, tag);
     if (!check) return check.error();
     if (*check != result.mirrored_digest) {
       return make_error(ErrorKind::Registry,

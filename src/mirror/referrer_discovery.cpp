@@ -104,25 +104,14 @@ class SourceLister {
     for (std::string_view suffix : oci::kCosignSuffixes) {
       const std::string tag = oci::cosign_tag(subject, suffix);
       if (has_tag(tag) == Known::No) continue;
-      auto head = source_.head_manifest(client_, tag);
-      if (!head) {
-        if (auto failed = failure(head.error().message); !failed) return failed;
+      auto digest = source_.resolve_digest(client_, tag);
+      if (!digest) {
+        if (auto failed = failure(digest.error().message); !failed) return failed;
         continue;
       }
-      if (!*head) continue;
-      std::string digest = (*head)->digest;
-      if (digest.empty()) {
-        auto data = source_.get_manifest(client_, tag);
-        if (!data) {
-          if (auto failed = failure(data.error().message); !failed) return failed;
-          continue;
-        }
-        digest = data->digest;
-      }
-      oci::Descriptor listed;
-      listed.digest = digest;
-      listed.media_type = (*head)->media_type;
-      listed.size = (*head)->size;
+      if (digest->empty()) continue;
+      oci::Descriptor listed;  // the rest is read with the manifest, if it is copied
+      listed.digest = *digest;
       found.push_back({std::move(listed), subject, "cosign tag", tag, depth});
     }
     return {};

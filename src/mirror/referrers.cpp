@@ -101,9 +101,9 @@ Expected<ReferrerResult> sync_referrers(registry::Repository& source,
     }
     bool present = false;
     if (!found.tag.empty()) {
-      auto head = destination.head_manifest(client, found.tag);
-      if (!head) return head.error();
-      present = *head && (*head)->digest == found.listed.digest;
+      auto digest = destination.resolve_digest(client, found.tag);
+      if (!digest) return digest.error();
+      present = *digest == found.listed.digest;
     } else if (auto listed = lister.listed(found.subject)) {
       present = listed->count(found.listed.digest) != 0;
     } else {

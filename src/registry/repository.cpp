@@ -78,6 +78,17 @@ Expected<ManifestData> Repository::get_manifest(http::Client& client,
   return data;
 }
 
+Expected<std::string> Repository::resolve_digest(http::Client& client,
+                                                 const std::string& reference) {
+  auto head = head_manifest(client, reference);
+  if (!head) return head.error();
+  if (!*head) return std::string();
+  if (!(*head)->digest.empty()) return (*head)->digest;
+  auto data = get_manifest(client, reference);
+  if (!data) return data.error();
+  return data->digest;
+}
+
 Expected<std::optional<ManifestData>> Repository::find_manifest(http::Client& client,
                                                                 const std::string& reference) {
   auto data = get_manifest(client, reference);

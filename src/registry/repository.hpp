@@ -54,6 +54,9 @@ class Repository {
                                                       const std::string& reference);
   // Refuses bodies over 4 MiB; when `reference` is a digest the bytes must hash to it.
   Expected<ManifestData> get_manifest(http::Client& client, const std::string& reference);
+  // The digest `reference` resolves to, "" when it does not exist. The spec makes
+  // Docker-Content-Digest optional on HEAD; without it the manifest is read and hashed.
+  Expected<std::string> resolve_digest(http::Client& client, const std::string& reference);
   // nullopt when the manifest does not exist (404).
   Expected<std::optional<ManifestData>> find_manifest(http::Client& client,
                                                       const std::string& reference);

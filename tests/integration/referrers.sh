@@ -62,6 +62,16 @@ listed() {
     "http://$1/v2/$2/manifests/$(tag_schema_of "$3")" | jq -r '.manifests[].digest' | sort
 }
 sorted() { printf '%s\n' "$@" | sort; }
+# assert_same_referrers ARRAY SRC_REPO DST_REPO: every referrer in the associative array ARRAY is
+# byte-identical on both sides (skopeo).
+assert_same_referrers() {
+  local -n referrers="$1"
+  local what
+  ((${#referrers[@]} > 0)) || fail "assert_same_referrers: $1 holds no referrer"
+  for what in "${!referrers[@]}"; do
+    assert_same_manifest "$2" "$3" "${referrers[$what]}"
+  done
+}
 # front_count NAME REGEX: requests in the front's log since its mark matching REGEX.
 front_count() {
   local log mark
@@ -77,9 +87,7 @@ assert_rc 0 "first copy with referrers"
 assert_eq 5 "$(output_or_fail referrers-pushed)" "referrers-pushed (first copy)"
 assert_eq true "$(output_or_fail changed)" "changed (first copy)"
 assert_same_image "$SRC_ADDR/library/app:1.0" "$DST_ADDR/mirror/app:1.0"
-for what in "${!ON_SRC[@]}"; do
-  assert_same_manifest "$SRC_ADDR/library/app" "$DST_ADDR/mirror/app" "${ON_SRC[$what]}"
-done
+assert_same_referrers ON_SRC "$SRC_ADDR/library/app" "$DST_ADDR/mirror/app"
 assert_eq "${ON_SRC[sig]}" "$(listed "$DST_ADDR" mirror/app "$index")" "the index's referrers listed at the destination"
 assert_eq "${ON_SRC[sbom]}" "$(listed "$DST_ADDR" mirror/app "$amd64")" "amd64's referrers"
 assert_eq "${ON_SRC[prov]}" "$(listed "$DST_ADDR" mirror/app "$arm64")" "arm64's referrers"
@@ -177,9 +185,7 @@ front_mark SRCAPI
 run_mirror api2ts --source "$SRCAPI_ADDR/library/app:1.0" --destination "$DST_ADDR/mirror/fromapi" "${insecure[@]}"
 assert_rc 0 "referrers API source to a tag schema destination"
 assert_eq 5 "$(output_or_fail referrers-pushed)" "referrers-pushed (API source)"
-for what in "${!ON_API[@]}"; do
-  assert_same_manifest "$SRCAPI_REGISTRY_ADDR/library/app" "$DST_ADDR/mirror/fromapi" "${ON_API[$what]}"
-done
+assert_same_referrers ON_API "$SRCAPI_REGISTRY_ADDR/library/app" "$DST_ADDR/mirror/fromapi"
 assert_eq "$(sorted "${ON_API[sig]}" "${ON_API[prov]}")" "$(listed "$DST_ADDR" mirror/fromapi "$index")" "the index's referrers (from two pages)"
 assert_eq "${ON_API[sbomsig]}" "$(listed "$DST_ADDR" mirror/fromapi "${ON_API[sbom]}")" "the SBOM's signature"
 (($(front_count SRCAPI "^GET /v2/library/app/referrers/$index\?last=") == 1)) || fail "the second page of the index's referrers was not read"
@@ -263,9 +269,7 @@ rm -f "$SRCAPI_PAD_FILE"
 run_mirror ecrpub --source "$SRC_ADDR/library/app:1.0" --destination "$ECRPUB_ADDR/mirror/app" "${insecure[@]}"
 assert_rc 0 "referrers into the ECR Public personality"
 assert_eq 6 "$(output_or_fail referrers-pushed)" "referrers-pushed (ECR Public)"
-for what in "${!ON_SRC[@]}"; do
-  assert_same_manifest "$SRC_ADDR/library/app" "$ECRPUB_REGISTRY_ADDR/mirror/app" "${ON_SRC[$what]}"
-done
+assert_same_referrers ON_SRC "$SRC_ADDR/library/app" "$ECRPUB_REGISTRY_ADDR/mirror/app"
 ecr_listed="$(curl -sf --retry 5 --retry-delay 0 "http://$ECRPUB_ADDR/v2/mirror/app/referrers/$amd64" | jq -r '.manifests[].digest' | sort)"
 assert_eq "${ON_SRC[sbom]}" "$ecr_listed" "ECR Public's referrers API lists amd64's SBOM"
 assert_eq 0 "$(ecr_count ECRPUB '.method == "PUT" and (.path | test("/manifests/sha256-[0-9a-f]{64}$")) and (.judge | not)')" \
