@@ -9,7 +9,7 @@ RUN dpkg-query -W -f '${Package}\n' >/base-packages \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libcurl4-openssl-dev rapidjson-dev libssl-dev \
-      libboost-program-options-dev libpugixml-dev ca-certificates \
+      libboost-program-options-dev libpugixml-dev libyaml-cpp-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # Sources last, so a code change reuses the package layer above.
 COPY CMakeLists.txt /src/

@@ -35,6 +35,10 @@ unit: build
 bench: build
 	@bench/run.sh $(BUILD)/ecr-mirror
 
+# Many images in one run (--config) against skopeo sync.
+bench-many: build
+	@bench/many.sh $(BUILD)/ecr-mirror
+
 # The container start a job waits for: a cold Dockerfile build and the image's own size.
 bench-image:
 	@bench/image.sh
@@ -48,7 +52,7 @@ clean:
 # libFuzzer targets (clang + libclang-rt-14-dev), built in $(BUILD)/fuzz: replays
 # fuzz/regressions/, then fuzzes each target for FUZZ_SECONDS (e.g. `make fuzz FUZZ_SECONDS=600`).
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz test-plain sanitize-thread bench-image
+.PHONY: fuzz test-plain sanitize-thread bench-image bench-many
 fuzz: deps
 	fuzz/run.sh --build $(BUILD)/fuzz --seconds $(FUZZ_SECONDS)
 
@@ -58,7 +62,7 @@ test-plain: build
 
 # ThreadSanitizer: the unit tests and the suites whose copies run concurrently (token refresh,
 # cancellation and timeouts included). A race makes ecr-mirror exit 66, which no suite expects.
-TSAN_SUITES = mirror_(plain|basic|token|partial|filter|nested|moving_tag)|cancel|timeouts|aws_.*|ecr_behaviour|iam_least_privilege|referrers
+TSAN_SUITES = mirror_(plain|basic|token|partial|filter|nested|moving_tag)|cancel|timeouts|aws_.*|ecr_behaviour|iam_least_privilege|referrers|many_images
 sanitize-thread: deps
 	cmake -S . -B $(BUILD)/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_TSAN=ON
 	cmake --build $(BUILD)/tsan -j $(JOBS)

@@ -4,9 +4,10 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config libcurl4-openssl-dev rapidjson-dev libssl-dev
-  libboost-program-options-dev catch2 libpugixml-dev
+  libboost-program-options-dev catch2 libpugixml-dev libyaml-cpp-dev
   # tests: a real registry, an independent judge, token and AWS test servers, the AWS CLI
   docker-registry skopeo apache2-utils python3 python3-jwt python3-cryptography python3-botocore
+  python3-jsonschema python3-yaml
   awscli jq curl time ca-certificates
   # tests: the action's container, built and run as the Actions runner does (tests/container/)
   podman runc debootstrap

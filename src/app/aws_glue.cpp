@@ -3,7 +3,6 @@
 #include "aws/session.hpp"
 
 namespace ecrm::app {
-namespace {
 
 aws::AwsSpec aws_spec(const cli::Options& options) {
   aws::AwsSpec spec;
@@ -19,6 +18,8 @@ aws::AwsSpec aws_spec(const cli::Options& options) {
   spec.repository.create = options.create_repository;
   return spec;
 }
+
+namespace {
 
 // What ECR and ECR Public refuse at push time, so that a run stops before its first write:
 // - 0-byte blobs: CompleteLayerUpload fails with EmptyUploadException ("cannot be completed
@@ -40,21 +41,42 @@ mirror::DestinationLimits ecr_limits(const std::string& type) {
 
 }  // namespace
 
-Expected<AwsHooks> setup_aws(const cli::Options& options, const cli::EnvLookup& env,
-                             const http::ClientConfig& http, auth::Keychain& destination_keychain) {
-  const auto spec = aws_spec(options);
-  auto setup = aws::setup_destination_auth(spec, options.destination, env, http);
-  if (!setup) return setup.error();
+Expected<AwsHooks> AwsDestinations::hooks(const name::Repository& destination,
+                                          const std::string& source_ref, auth::Keychain& keychain,
+                                          std::optional<bool> create) {
+  std::shared_ptr<const aws::AwsSetup> setup;
+  {
+    // Held across the first setup of a host: two jobs on one registry sign in once.
+    std::lock_guard lock(mutex_);
+    auto& known = setups_[destination.registry];
+    if (!known) {
+      auto made = aws::setup_destination_auth(spec_, destination, env_, http_);
+      if (!made) {
+        setups_.erase(destination.registry);
+        return made.error();
+      }
+      if (made->provider) keychain.add_provider(destination.registry, made->provider);
+      known = std::make_shared<const aws::AwsSetup>(*made);
+    }
+    setup = known;
+  }
   AwsHooks hooks;
   if (!setup->provider) return hooks;
-  destination_keychain.add_provider(options.destination.registry, setup->provider);
+  auto mine = std::make_shared<aws::AwsSetup>(*setup);
+  const auto type = setup->destination_type == "ecr-public" ? aws::DestinationType::EcrPublic
+                                                            : aws::DestinationType::Ecr;
+  auto repository = aws::ecr_repository_name(type, destination);
+  if (!repository) return repository.error();
+  mine->repository = *repository;
   hooks.limits = ecr_limits(setup->destination_type);
   hooks.basic_auth = setup->destination_type == "ecr";
-  auto shared = std::make_shared<aws::AwsSetup>(*setup);
-  hooks.before_write = [shared, spec, http](const mirror::WritePlan& plan) {
-    return aws::prepare_repository(*shared, spec, {plan.platforms, plan.tags_to_move}, http);
+  auto spec = spec_;
+  spec.source_ref = source_ref;
+  if (create) spec.repository.create = *create;
+  hooks.before_write = [mine, spec, http = http_](const mirror::WritePlan& plan) {
+    return aws::prepare_repository(*mine, spec, {plan.platforms, plan.tags_to_move}, http);
   };
-  auto layers = aws::layer_presence(*setup, http);
+  auto layers = aws::layer_presence(*mine, http_);
   hooks.presence =
       [layers](
           const std::vector<std::string>& digests) -> Expected<std::vector<registry::BlobState>> {

@@ -117,6 +117,10 @@ Status report(const cli::Options& options, const mirror::MirrorResult& result,
       {"referrers-pushed",
        result.dry_run ? std::string("0")
                       : std::to_string(result.referrers.count(mirror::ReferrerOutcome::Copied))},
+      // A config run's (README.md, "Many images"); written here too so that every run writes the
+      // same outputs.
+      {"images-failed", "0"},
+      {"matrix", ""},
   };
   if (auto written = cli::write_outputs(options.output_file, outputs); !written) return written;
   if (auto summary = env("GITHUB_STEP_SUMMARY"))

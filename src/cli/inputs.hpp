@@ -48,6 +48,9 @@ std::optional<bool> parse_bool(std::string_view text);
 Error usage(std::string message, std::string hint);
 
 Status read_int(const Inputs& in, const char* name, int low, int high, int& out);
+// --command, --config, --report-file, --lock-file, --plan-file, --shard, --shards,
+// --parallel-images, --reports (read first: --config makes --source optional).
+Status read_many(const Inputs& in, Options& o);
 // --source, --destination, --tags, --platforms, --insecure-registries, --concurrency.
 Status read_mirror(const Inputs& in, Options& o);
 // Registry usernames and passwords; --docker-config and its default lookup.

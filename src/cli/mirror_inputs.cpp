@@ -47,24 +47,33 @@ Error from(const Raw& raw, const Error& inner) {
 
 Status read_mirror(const Inputs& in, Options& o) {
   auto source = in.value("source");
-  if (!source) {
-    return usage(
-        "--source (INPUT_SOURCE) is required",
-        "Name the image to copy, e.g. --source public.ecr.aws/docker/library/alpine:3.20.");
-  }
-  auto ref = name::parse_reference(source->value);
-  if (!ref) return from(*source, ref.error());
-  o.source = std::move(*ref);
-
   auto destination = in.value("destination");
-  if (!destination) {
-    return usage("--destination (INPUT_DESTINATION) is required",
-                 "Name the repository to copy into, e.g. --destination 123456789012.dkr.ecr."
-                 "us-east-1.amazonaws.com/alpine.");
+  const bool many = !o.config_file.empty() || o.command == Command::MergeReports;
+  if (many) {
+    for (const auto& given : {source, destination}) {
+      if (given)
+        return usage(given->origin + " and --config cannot be combined",
+                     "Put the image in the config's images: list, or drop --config.");
+    }
+  } else {
+    if (!source) {
+      return usage(
+          "--source (INPUT_SOURCE) is required",
+          "Name the image to copy, e.g. --source public.ecr.aws/docker/library/alpine:3.20, or "
+          "give --config FILE for many images.");
+    }
+    auto ref = name::parse_reference(source->value);
+    if (!ref) return from(*source, ref.error());
+    o.source = std::move(*ref);
+    if (!destination) {
+      return usage("--destination (INPUT_DESTINATION) is required",
+                   "Name the repository to copy into, e.g. --destination 123456789012.dkr.ecr."
+                   "us-east-1.amazonaws.com/alpine.");
+    }
+    auto repo = name::parse_repository(destination->value);
+    if (!repo) return from(*destination, repo.error());
+    o.destination = std::move(*repo);
   }
-  auto repo = name::parse_repository(destination->value);
-  if (!repo) return from(*destination, repo.error());
-  o.destination = std::move(*repo);
 
   o.tag_templates = mirror::kDefaultTagTemplates;
   if (auto tags = in.value("tags")) {
@@ -74,9 +83,10 @@ Status read_mirror(const Inputs& in, Options& o) {
       return usage(tags->origin + " " + in_quotes(tags->value) + " names no tag template",
                    "Give templates separated by commas or newlines, e.g. {tag},{tag}-{digest12}.");
     }
-    auto valid = mirror::validate_tag_templates(o.tag_templates, o.source.tag);
+    // With a config the templates are checked per tag when the images are expanded.
+    auto valid = mirror::validate_tag_templates(o.tag_templates, many ? "1.0" : o.source.tag);
     if (!valid) return from(*tags, valid.error());
-  } else if (!mirror::validate_tag_templates(o.tag_templates, o.source.tag)) {
+  } else if (!many && !mirror::validate_tag_templates(o.tag_templates, o.source.tag)) {
     // The default templates use {tag}, which a digest-only source cannot fill.
     return usage("the default --tags " + util::join(o.tag_templates, ",") + " need a tag, but " +
                      source->origin + " " + in_quotes(source->value) + " has none",

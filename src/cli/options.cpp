@@ -26,7 +26,7 @@ namespace po = boost::program_options;
 using detail::in_quotes;
 using detail::usage;
 
-enum class Group { Mirror, Credentials, Network, Aws, Repository, Output };
+enum class Group { Mirror, Many, Credentials, Network, Aws, Repository, Output };
 
 struct Spec {
   const char* name;
@@ -38,8 +38,10 @@ struct Spec {
 
 // Order matters: option_names() returns it and tests compare it with action.yml.
 constexpr Spec kSpecs[] = {
-    {"source", Group::Mirror, "REF", "Image to copy (tag and/or digest)", "required"},
-    {"destination", Group::Mirror, "REPO", "Repository to copy into, without tag", "required"},
+    {"source", Group::Mirror, "REF", "Image to copy (tag and/or digest); required without --config",
+     "none"},
+    {"destination", Group::Mirror, "REPO",
+     "Repository to copy into, without tag; required without --config", "none"},
     {"tags", Group::Mirror, "LIST", "Destination tag templates: {tag} {digest} {digest12}",
      "{tag},{tag}-{digest12}"},
     {"platforms", Group::Mirror, "LIST", "Platforms to copy (linux/amd64,linux/arm64) or all",
@@ -93,6 +95,19 @@ constexpr Spec kSpecs[] = {
      "none"},
     {"repository-usage", Group::Repository, "TEXT", "ECR Public: catalog usage text (Markdown)",
      "none"},
+    {"command", Group::Many, "NAME",
+     "mirror, plan (resolve a config and write shards), merge-reports or check (the config)",
+     "mirror"},
+    {"config", Group::Many, "FILE", "YAML file of many images and their tag selections", "none"},
+    {"report-file", Group::Many, "FILE", "Write the JSON report of every image here", "none"},
+    {"lock-file", Group::Many, "FILE", "Write tag -> digest of every mirrored tag here", "none"},
+    {"locked", Group::Many, nullptr, "Mirror exactly the digests in --lock-file", "false"},
+    {"plan-file", Group::Many, "FILE", "The plan that plan writes and --shard runs",
+     "ecr-mirror-plan.json"},
+    {"shard", Group::Many, "K/N", "Run shard K of the plan's N", "none"},
+    {"shards", Group::Many, "N", "plan: at most this many shards (1-256)", "4"},
+    {"parallel-images", Group::Many, "N", "Images copied at once (1-32)", "4"},
+    {"reports", Group::Many, "LIST", "merge-reports: the shard reports to merge", "none"},
 };
 
 const Spec* find_spec(std::string_view name) {
@@ -107,6 +122,7 @@ constexpr const char* kSeeHelp = "Run ecr-mirror --help for the list of options.
 std::string help_text() {
   static constexpr std::pair<Group, const char*> kGroups[] = {
       {Group::Mirror, "Mirror"},
+      {Group::Many, "Many images (README.md, \"Many images\")"},
       {Group::Credentials, "Registry credentials"},
       {Group::Network, "Network"},
       {Group::Aws, "AWS"},
@@ -120,7 +136,12 @@ std::string help_text() {
     return left + std::string(right) + "\n";
   };
   std::string text =
-      "Usage: ecr-mirror --source REF --destination REPO [options]\n\n"
+      "Usage: ecr-mirror --source REF --destination REPO [options]\n"
+      "       ecr-mirror --config FILE [--report-file F] [--lock-file F [--locked]] [options]\n"
+      "       ecr-mirror plan --config FILE [--plan-file F] [--shards N]\n"
+      "       ecr-mirror check --config FILE\n"
+      "       ecr-mirror --config FILE --plan-file F --shard K/N [--report-file F]\n"
+      "       ecr-mirror report merge --report-file OUT REPORT...\n\n"
       "Copies an image (every platform of a multi-arch index) between OCI registries.\n"
       "Each option can also come from the environment as INPUT_<NAME> (upper-case, hyphens\n"
       "kept, e.g. INPUT_DRY-RUN=true), as GitHub Actions passes inputs; a flag wins.\n";
@@ -166,7 +187,35 @@ Status check_missing_values(int argc, const char* const* argv) {
   return {};
 }
 
-Expected<Parsed> parse(int argc, const char* const* argv, const EnvLookup& env) {
+Expected<Parsed> parse(int argc_in, const char* const* argv_in, const EnvLookup& env) {
+  // "ecr-mirror plan …" and "ecr-mirror report merge A B": the subcommand is --command, the
+  // files after "report merge" are --reports.
+  std::vector<const char*> args(argv_in, argv_in + argc_in);
+  std::map<std::string, std::string> subcommand;
+  if (args.size() > 1 &&
+      (std::string_view(args[1]) == "plan" || std::string_view(args[1]) == "mirror" ||
+       std::string_view(args[1]) == "check")) {
+    subcommand["command"] = args[1];
+    args.erase(args.begin() + 1);
+  } else if (args.size() > 2 && std::string_view(args[1]) == "report" &&
+             std::string_view(args[2]) == "merge") {
+    subcommand["command"] = "merge-reports";
+    args.erase(args.begin() + 1, args.begin() + 3);
+    std::string files;
+    for (std::size_t i = 1; i < args.size();) {
+      std::string_view arg = args[i];
+      if (!util::starts_with(arg, "-")) {
+        files += (files.empty() ? "" : ",") + std::string(arg);
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      const Spec* spec = util::starts_with(arg, "--") ? find_spec(arg.substr(2)) : nullptr;
+      i += (spec && spec->arg && arg.find('=') == std::string_view::npos) ? 2 : 1;
+    }
+    if (!files.empty()) subcommand["reports"] = files;
+  }
+  const int argc = static_cast<int>(args.size());
+  const char* const* argv = args.data();
   po::options_description described;
   auto add = described.add_options();
   add("help,h", "")("version", "");
@@ -214,7 +263,7 @@ Expected<Parsed> parse(int argc, const char* const* argv, const EnvLookup& env) 
     return parsed;
   }
 
-  std::map<std::string, std::string> flag_values;
+  std::map<std::string, std::string> flag_values = subcommand;
   std::set<std::string> switches;
   for (const auto& spec : kSpecs) {
     if (!vm.count(spec.name)) continue;
@@ -227,6 +276,7 @@ Expected<Parsed> parse(int argc, const char* const* argv, const EnvLookup& env) 
   }
   detail::Inputs in(std::move(flag_values), std::move(switches), env);
   Options& o = parsed.options;
+  if (auto st = detail::read_many(in, o); !st) return st.error();
   if (auto st = detail::read_mirror(in, o); !st) return st.error();
   for (auto [name, target] : {std::pair{"dry-run", &o.dry_run},
                               {"force", &o.force},

@@ -17,7 +17,20 @@ namespace ecrm::cli {
 using EnvLookup = util::EnvLookup;
 EnvLookup process_env();
 
+enum class Command { Mirror, Plan, MergeReports, Check };
+
 struct Options {
+  // Many images (issue 10): --config and what goes with it.
+  Command command = Command::Mirror;
+  std::string config_file;
+  std::string report_file;
+  std::string lock_file;
+  bool locked = false;
+  std::string plan_file = "ecr-mirror-plan.json";
+  std::string shard;  // "K/N", checked; "" for a whole run
+  int shards = 4;
+  int parallel_images = 4;
+  std::vector<std::string> reports;
   // Mirror
   name::Reference source;                  // --source
   name::Repository destination;            // --destination

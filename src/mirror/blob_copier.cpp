@@ -53,7 +53,9 @@ Expected<BlobStats> copy_blobs(registry::Repository& source, registry::Repositor
   std::optional<Error> failure;
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
+  const std::string context = util::Log::thread_context();
   auto work = [&] {
+    util::Log::set_thread_context(context);
     Worker worker(config);
     while (true) {
       {
@@ -64,7 +66,9 @@ Expected<BlobStats> copy_blobs(registry::Repository& source, registry::Repositor
       if (index >= unique.size()) return;
       const auto& blob = unique[index];
       const auto started = std::chrono::steady_clock::now();
+      if (config.budget) config.budget->acquire();
       auto outcome = uploader.copy(worker, blob, (*known)[index]);
+      if (config.budget) config.budget->release();
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       std::lock_guard lock(mutex);
@@ -83,7 +87,7 @@ Expected<BlobStats> copy_blobs(registry::Repository& source, registry::Repositor
         case BlobOutcome::Mounted:
           ++stats.mounted;
           stats.bytes_present += size;
-          util::Log::get().info("blob " + name + ": mounted from " + source.path());
+          util::Log::get().info("blob " + name + ": mounted");
           break;
         case BlobOutcome::Copied:
           ++stats.copied;

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "http/client.hpp"
+#include "mirror/blob_ledger.hpp"
 #include "oci/manifest.hpp"
 #include "registry/repository.hpp"
 #include "util/expected.hpp"
@@ -39,6 +41,10 @@ struct BlobCopyConfig {
   const std::atomic<bool>* cancel = nullptr;
   std::size_t pipe_bytes = 64 * 1024;
   BatchPresence presence;  // empty: HEAD each blob
+  // A many-images run's: blobs already copied to this registry in the run, and the transfers in
+  // flight over all images (mirror/blob_ledger.hpp). Null for one image.
+  std::shared_ptr<BlobLedger> ledger;
+  std::shared_ptr<TransferBudget> budget;
 };
 
 // Copies every distinct blob in `blobs`. Stops starting new blobs after the first failure and

@@ -31,18 +31,40 @@ Expected<BlobOutcome> BlobUploader::copy(Worker& worker, const oci::Descriptor& 
     if (!asked) return asked.error();
     state = *asked;
   }
-  if (state == registry::BlobState::Present) return BlobOutcome::Present;
+  const std::string& host = destination_.transport().host();
+  BlobLedger* ledger = config_.ledger.get();
+  if (state == registry::BlobState::Present) {
+    if (ledger) ledger->landed(host, blob.digest, destination_.path());
+    return BlobOutcome::Present;
+  }
   if (config_.dry_run) return BlobOutcome::Copied;
+  std::string mount_from = config_.same_registry ? source_.path() : std::string();
+  bool owner = false;
+  if (ledger) {
+    auto claim = ledger->claim(host, blob.digest, config_.cancel);
+    owner = claim.owner;
+    if (!claim.owner) mount_from = claim.mount_from;
+  }
+  auto outcome = transfer(worker, blob, mount_from);
+  if (ledger) {
+    if (outcome)
+      ledger->landed(host, blob.digest, destination_.path());
+    else if (owner)
+      ledger->abandoned(host, blob.digest);
+  }
+  return outcome;
+}
+
+Expected<BlobOutcome> BlobUploader::transfer(Worker& worker, const oci::Descriptor& blob,
+                                             std::string mount_from) {
   registry::Backoff backoff(config_.retry);
-  bool try_mount = config_.same_registry;
   while (true) {
-    auto session = destination_.start_upload(worker.upload, blob.digest,
-                                             try_mount ? source_.path() : std::string());
+    auto session = destination_.start_upload(worker.upload, blob.digest, mount_from);
     if (!session) return session.error();
     if (session->state == registry::UploadStart::Mounted) return BlobOutcome::Mounted;
     // 202: the registry could not mount (ECR opens an upload instead); this session takes the
     // bytes.
-    try_mount = false;
+    mount_from.clear();
     auto attempt = stream(worker, blob, session->location);
     if (attempt.status) return BlobOutcome::Copied;
     destination_.cancel_upload(worker.upload, session->location);
@@ -81,7 +103,7 @@ void BlobUploader::start_download(Worker& worker, const oci::Descriptor& blob,
       hasher.update(data, size);
       return worker.pipe.write(data, size);
     };
-    auto response = source_.transport().send(worker.download, get);
+    auto response = source_.send(worker.download, get);
     if (received > static_cast<std::uint64_t>(blob.size)) {
       download_error = make_error(ErrorKind::Integrity,
                                   get.what + ": the source sent more than the " +
@@ -121,7 +143,7 @@ BlobUploader::Attempt BlobUploader::stream(Worker& worker, const oci::Descriptor
   };
   upload.scopes = destination_.scopes();
   upload.what = upload.method + " blob " + destination_.display() + "@" + blob.digest;
-  auto sent = destination_.transport().send(worker.upload, upload);
+  auto sent = destination_.send(worker.upload, upload);
   auto attempt = finish(worker, download_error, sent, upload.what, monolithic);
   if (!attempt.status || monolithic) {
     if (monolithic && !attempt.status && !attempt.monolithic_refused && !download_error &&
@@ -182,7 +204,7 @@ BlobUploader::Attempt BlobUploader::commit(Worker& worker, const oci::Descriptor
   put.target = registry::Repository::with_query(commit_url, "digest=" + blob.digest);
   put.scopes = destination_.scopes();
   put.what = "PUT blob " + destination_.display() + "@" + blob.digest;
-  auto committed = destination_.transport().send(worker.upload, put);
+  auto committed = destination_.send(worker.upload, put);
   if (committed &&
       (committed->status == 201 || committed->status == 204 || committed->status == 200))
     return {Status(), false};

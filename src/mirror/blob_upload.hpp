@@ -50,6 +50,9 @@ class BlobUploader {
     bool retry = false;
     bool monolithic_refused = false;  // retry at once with PATCH
   };
+  // Mount (from `mount_from` when not empty), else POST and stream, retried with backoff.
+  Expected<BlobOutcome> transfer(Worker& worker, const oci::Descriptor& blob,
+                                 std::string mount_from);
   Attempt stream(Worker& worker, const oci::Descriptor& blob, const std::string& location);
   void start_download(Worker& worker, const oci::Descriptor& blob,
                       std::optional<Error>& download_error);

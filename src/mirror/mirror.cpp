@@ -1,6 +1,7 @@
 #include "mirror/mirror.hpp"
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "mirror/limits.hpp"
@@ -39,6 +40,7 @@ Status copy_referrers(registry::Repository& source, registry::Repository& destin
   job.policy = request.referrers;
   job.copy = request.copy;
   job.dry_run = request.dry_run;
+  job.hints = request.source_hints;
   log.group_begin("Referrers");
   auto synced = sync_referrers(source, destination, client, job);
   log.group_end();
@@ -63,7 +65,9 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
                                   const MirrorRequest& request, const BeforeWrite& before_write) {
   const auto started = std::chrono::steady_clock::now();
   auto& log = util::Log::get();
-  http::Client client(request.copy.http);
+  std::optional<http::Client> own_client;
+  if (!request.client) own_client.emplace(request.copy.http);
+  http::Client& client = request.client ? *request.client : *own_client;
   MirrorResult result;
   result.dry_run = request.dry_run;
 
@@ -173,6 +177,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     return status.error();
   result.media_type = tree.nodes.back().data.media_type;
   result.platforms = tree.platforms;
+  for (const auto& blob : tree.blobs)
+    result.blobs_read.emplace_back(blob.digest, static_cast<std::uint64_t>(blob.size));
   if (!content_present && !request.force) {
     auto existing = destination.head_manifest(client, result.mirrored_digest);
     if (!existing) return existing.error();

@@ -35,6 +35,10 @@ struct MirrorRequest {
   BlobCopyConfig copy;
   DestinationLimits limits;
   ReferrerPolicy referrers;
+  SourceHints source_hints;
+  // The manifest requests' connection: a many-images run passes each worker's, so that images
+  // after the first reuse its connections (TCP and TLS) to the registries. Null: one of its own.
+  http::Client* client = nullptr;
 };
 
 struct MirrorResult {
@@ -48,6 +52,8 @@ struct MirrorResult {
   std::vector<oci::Platform> platforms;  // what the mirrored index holds (for catalog data)
   std::uint64_t manifests_pushed = 0;
   BlobStats blobs;
+  // The image's blobs (digest, size), when its manifests were read: a plan groups images by them.
+  std::vector<std::pair<std::string, std::uint64_t>> blobs_read;
   ReferrerResult referrers;
   double seconds = 0;
 };

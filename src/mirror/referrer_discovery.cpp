@@ -20,8 +20,10 @@ enum class Known { Yes, No, Unknown };
 class SourceLister {
  public:
   SourceLister(registry::Repository& source, http::Client& client, const ReferrerPolicy& policy,
-               Discovery& out)
-      : source_(source), client_(client), policy_(policy), out_(out) {}
+               const SourceHints& hints, Discovery& out)
+      : source_(source), client_(client), policy_(policy), hints_(hints), out_(out) {
+    if (hints_.api) api_ = static_cast<Api>(hints_.api->load());
+  }
 
   // The source has no referrers API and no tag of the referrers tag schema or cosign: nothing in
   // this repository has referrers.
@@ -37,11 +39,13 @@ class SourceLister {
         if (auto failed = failure(listed.error().message); !failed) return failed;
       } else if (!*listed) {
         api_ = Api::Absent;
+        if (hints_.api) hints_.api->store(static_cast<int>(Api::Absent));
         util::Log::get().info(source_.display() +
                               " does not serve the referrers API (404): its referrers are read "
                               "from the referrers tag schema (sha256-<hex> tags)");
       } else {
         api_ = Api::Served;
+        if (hints_.api) hints_.api->store(static_cast<int>(Api::Served));
         for (auto& descriptor : **listed)
           found.push_back({std::move(descriptor), subject, "referrers API", "", depth});
       }
@@ -53,7 +57,7 @@ class SourceLister {
   }
 
  private:
-  enum class Api { Unknown, Served, Absent };
+  enum class Api { Unknown = 0, Served = 1, Absent = 2 };
 
   Status failure(const std::string& what) {
     if (policy_.mode == ReferrerMode::Require) {
@@ -67,6 +71,14 @@ class SourceLister {
   }
 
   Known has_tag(const std::string& tag) {
+    if (!tags_loaded_ && hints_.tags) {
+      if (auto known = hints_.tags()) {
+        tags_loaded_ = tags_complete_ = true;
+        tags_.insert(known->begin(), known->end());
+        for (const auto& name : *known)
+          any_subject_tag_ = any_subject_tag_ || oci::parse_subject_tag(name);
+      }
+    }
     if (!tags_loaded_) {
       tags_loaded_ = true;
       auto listed = source_.list_tags(client_, kMaxTagPages);
@@ -120,6 +132,7 @@ class SourceLister {
   registry::Repository& source_;
   http::Client& client_;
   const ReferrerPolicy& policy_;
+  const SourceHints& hints_;
   Discovery& out_;
   Api api_ = Api::Unknown;
   bool tags_loaded_ = false;
@@ -132,9 +145,9 @@ class SourceLister {
 
 Expected<Discovery> discover_referrers(registry::Repository& source, http::Client& client,
                                        const std::string& root, const SubjectSource& children,
-                                       const ReferrerPolicy& policy) {
+                                       const ReferrerPolicy& policy, const SourceHints& hints) {
   Discovery discovery;
-  SourceLister lister(source, client, policy, discovery);
+  SourceLister lister(source, client, policy, hints, discovery);
   std::set<std::string> seen;
   // Lists `subjects`; what they refer to is added to `next`, to be listed at depth + 1.
   bool capped = false;

@@ -59,7 +59,8 @@ Expected<ReferrerResult> sync_referrers(registry::Repository& source,
   if (job.policy.mode == ReferrerMode::Off) return result;
   auto& log = util::Log::get();
   const bool require = job.policy.mode == ReferrerMode::Require;
-  auto discovery = detail::discover_referrers(source, client, job.root, job.children, job.policy);
+  auto discovery =
+      detail::discover_referrers(source, client, job.root, job.children, job.policy, job.hints);
   if (!discovery) return discovery.error();
   result.records = std::move(discovery->filtered);
   result.listing_failures = std::move(discovery->listing_failures);

@@ -5,8 +5,10 @@
 // referrers too (depth-bounded). Each is copied byte for byte after its subject exists at the
 // destination; where the destination does not index subjects (no OCI-Subject on the PUT) the
 // tag schema index is merged, never dropping what others listed.
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,15 @@ struct ReferrerResult {
   std::size_t count(ReferrerOutcome outcome) const;
 };
 
+// What a run already knows of the source (a many-images run shares it between images): its
+// repository's complete tag list, and whether its registry serves the referrers API. Saves the
+// listing and the probe that each image would otherwise pay.
+struct SourceHints {
+  // Called when the tags are first needed; a complete list, or null: list them here.
+  std::function<std::shared_ptr<const std::vector<std::string>>()> tags;
+  std::shared_ptr<std::atomic<int>> api;  // 0 unknown, 1 served, 2 absent
+};
+
 // The mirrored manifests' digests, read only when they could have referrers.
 using SubjectSource = std::function<Expected<std::vector<std::string>>()>;
 
@@ -64,6 +75,7 @@ struct ReferrerJob {
   ReferrerPolicy policy;
   BlobCopyConfig copy;
   bool dry_run = false;
+  SourceHints hints;
 };
 
 // Finds, compares and copies. Errors only under `require` (or cancellation); under auto the
@@ -96,7 +108,7 @@ struct Discovery {
 // The source side: lists every subject's referrers (API, else tag schema) and cosign tags.
 Expected<Discovery> discover_referrers(registry::Repository& source, http::Client& client,
                                        const std::string& root, const SubjectSource& children,
-                                       const ReferrerPolicy& policy);
+                                       const ReferrerPolicy& policy, const SourceHints& hints = {});
 
 }  // namespace detail
 }  // namespace ecrm::mirror

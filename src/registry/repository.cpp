@@ -13,6 +13,11 @@ namespace ecrm::registry {
 Repository::Repository(std::shared_ptr<Transport> transport, std::string path, bool push)
     : transport_(std::move(transport)), path_(std::move(path)), push_(push) {}
 
+Expected<http::Response> Repository::send(http::Client& client, Call& call) {
+  requests_.fetch_add(1);
+  return transport_->send(client, call);
+}
+
 std::vector<std::string> Repository::scopes() const {
   return {"repository:" + path_ + (push_ ? ":pull,push" : ":pull")};
 }
@@ -33,7 +38,7 @@ Expected<std::optional<ManifestHead>> Repository::head_manifest(http::Client& cl
   call.headers.set("Accept", oci::manifest_accept_header());
   call.scopes = scopes();
   call.what = "HEAD manifest " + display() + ":" + reference;
-  auto response = transport_->send(client, call);
+  auto response = send(client, call);
   if (!response) return response.error();
   if (response->status == 404) return std::optional<ManifestHead>();
   if (response->status != 200) return error_from_response(call.what, *response);
@@ -56,7 +61,7 @@ Expected<ManifestData> Repository::get_manifest(http::Client& client,
   call.max_body = oci::kMaxManifestBytes;
   call.what = "GET manifest " + display() + (util::starts_with(reference, "sha256:") ? "@" : ":") +
               reference;
-  auto response = transport_->send(client, call);
+  auto response = send(client, call);
   if (!response) {
     Error e = response.error();
     if (e.kind == ErrorKind::Integrity)
@@ -112,7 +117,7 @@ Expected<std::string> Repository::put_manifest(http::Client& client, const std::
   call.scopes = scopes();
   call.what = "PUT manifest " + display() + (util::starts_with(reference, "sha256:") ? "@" : ":") +
               reference;
-  auto response = transport_->send(client, call);
+  auto response = send(client, call);
   if (!response) return response.error();
   if (response->status != 201 && response->status != 200)
     return error_from_response(call.what, *response);
@@ -144,7 +149,7 @@ Expected<std::optional<std::vector<oci::Descriptor>>> Repository::list_referrers
     call.scopes = scopes();
     call.max_body = oci::kMaxManifestBytes;
     call.what = "GET referrers " + display() + "@" + digest;
-    auto response = transport_->send(client, call);
+    auto response = send(client, call);
     if (!response) return response.error();
     if (response->status == 404 && page == 0) return std::optional<std::vector<oci::Descriptor>>();
     if (response->status != 200) return error_from_response(call.what, *response);
@@ -181,7 +186,7 @@ Expected<Repository::TagList> Repository::list_tags(http::Client& client, std::s
     call.target = target;
     call.scopes = scopes();
     call.what = "GET tags " + display();
-    auto response = transport_->send(client, call);
+    auto response = send(client, call);
     if (!response) return response.error();
     if (response->status == 404 && page == 0) return list;
     if (response->status != 200) return error_from_response(call.what, *response);
@@ -208,7 +213,7 @@ Expected<BlobState> Repository::blob_state(http::Client& client, const std::stri
   call.target = url("blobs", digest);
   call.scopes = scopes();
   call.what = "HEAD blob " + display() + "@" + digest;
-  auto response = transport_->send(client, call);
+  auto response = send(client, call);
   if (!response) {
     // A token service that refuses us is a real credential problem, not an unreliable HEAD.
     return response.error();
@@ -242,7 +247,7 @@ Expected<UploadSession> Repository::start_upload(http::Client& client, const std
     call.scopes.push_back("repository:" + mount_from + ":pull");
   }
   call.what = "POST blob upload " + display() + " for " + digest;
-  auto response = transport_->send(client, call);
+  auto response = send(client, call);
   if (!response) return response.error();
   UploadSession session;
   if (response->status == 201 && !mount_from.empty()) {
@@ -272,7 +277,7 @@ void Repository::cancel_upload(http::Client& client, const std::string& location
   call.target = location;
   call.scopes = scopes();
   call.what = "DELETE upload";
-  (void)transport_->send(client, call);
+  (void)send(client, call);
 }
 
 }  // namespace ecrm::registry

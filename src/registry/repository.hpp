@@ -49,6 +49,11 @@ class Repository {
   std::string display() const { return transport_->host() + "/" + path_; }
   std::vector<std::string> scopes() const;
 
+  // Every request of this repository's goes through here, so that a many-images run can tell
+  // each image's requests apart on a shared Transport.
+  Expected<http::Response> send(http::Client& client, Call& call);
+  std::uint64_t request_count() const { return requests_.load(); }
+
   // nullopt when the manifest does not exist (404).
   Expected<std::optional<ManifestHead>> head_manifest(http::Client& client,
                                                       const std::string& reference);
@@ -100,6 +105,7 @@ class Repository {
   std::string path_;
   bool push_;
   std::atomic<bool> blob_head_unreliable_{false};
+  std::atomic<std::uint64_t> requests_{0};
 };
 
 }  // namespace ecrm::registry

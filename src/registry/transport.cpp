@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "registry/errors.hpp"
 #include "util/base64.hpp"
@@ -217,8 +218,10 @@ Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
     if (!authorization.empty() && http::same_origin(url, origin))
       request.headers.set("Authorization", authorization);
     requests_.fetch_add(1);
+    pace();
     auto response = client.send(request);
     if (!response) return response;
+    note_rate_limit(*response);
     const bool follow = call.method == "GET" || call.method == "HEAD";
     if (!follow || !is_redirect(response->status)) return response;
     auto location = response->headers.get("Location");
@@ -236,7 +239,50 @@ Expected<http::Response> Transport::exchange(http::Client& client, Call& call,
   }
 }
 
+void Transport::pace() {
+  if (config_.requests_per_second <= 0) return;
+  const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / config_.requests_per_second));
+  std::chrono::steady_clock::time_point slot;
+  {
+    std::lock_guard lock(pace_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    slot = std::max(now, next_slot_);
+    next_slot_ = slot + interval;
+  }
+  std::this_thread::sleep_until(slot);
+}
+
+// Docker Hub states its pull allowance on every manifest answer, HEADs included, which do not
+// count against it (Docker docs, "Docker Hub usage and limits": RateLimit-Limit and
+// RateLimit-Remaining, "<n>;w=<seconds>").
+void Transport::note_rate_limit(const http::Response& response) {
+  auto value = response.headers.get("RateLimit-Remaining");
+  if (!value) return;
+  long remaining = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9') break;
+    remaining = remaining * 10 + (c - '0');
+    if (remaining > 1000000) break;
+  }
+  pulls_remaining_.store(remaining);
+  if (remaining <= 10 && !warned_low_pulls_.exchange(true))
+    util::Log::get().warning(host_ + " allows " + std::to_string(remaining) +
+                             " more pulls in its current window (RateLimit-Remaining); the run "
+                             "stops before a pull it would refuse");
+}
+
 Expected<http::Response> Transport::send(http::Client& client, Call& call) {
+  // A GET of a manifest is a pull; with none left the registry would answer 429 until the
+  // window ends, so stop with the reason instead of retrying into it.
+  if (call.method == "GET" && call.target.find("/manifests/") != std::string::npos &&
+      pulls_remaining_.load() == 0)
+    return make_error(ErrorKind::Registry,
+                      call.what + ": " + host_ +
+                          " has no pulls left in its rate-limit window (RateLimit-Remaining: 0)",
+                      "sign in to the registry (registries.<host>.username-env/password-env in "
+                      "the config, or --source-username) for a larger allowance, or re-run when "
+                      "the window ends");
   Backoff backoff(config_.retry);
   bool refreshed = false;
   bool learned = false;

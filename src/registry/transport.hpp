@@ -26,7 +26,8 @@ using CredentialSource = std::function<Expected<auth::Credential>(bool refresh)>
 struct TransportConfig {
   RetryPolicy retry;
   const std::atomic<bool>* cancel = nullptr;
-  std::string role;  // "source" / "destination", for messages
+  std::string role;                // "source" / "destination", for messages
+  double requests_per_second = 0;  // 0: unpaced (a config's registries.<host>.requests-per-second)
 };
 
 struct Call {
@@ -68,6 +69,9 @@ class Transport {
   bool takes_monolithic_upload() const { return monolithic_upload_.load(); }
   void refuse_monolithic_upload() { monolithic_upload_.store(false); }
 
+  // Docker Hub's pull allowance as its last answer stated it (RateLimit-Remaining), -1 unknown.
+  long pulls_remaining() const { return pulls_remaining_.load(); }
+
  private:
   struct Token {
     std::string value;
@@ -90,6 +94,12 @@ class Transport {
   std::map<std::string, Token> tokens_;       // by joined scope set
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<bool> monolithic_upload_{true};
+  std::atomic<long> pulls_remaining_{-1};
+  std::atomic<bool> warned_low_pulls_{false};
+  std::mutex pace_mutex_;
+  std::chrono::steady_clock::time_point next_slot_{};
+  void pace();
+  void note_rate_limit(const http::Response& response);
 };
 
 }  // namespace ecrm::registry

@@ -110,6 +110,15 @@ struct Log::State {
   }
 };
 
+thread_local std::string t_context;
+
+void Log::set_thread_context(std::string context) {
+  t_context = std::move(context);
+}
+const std::string& Log::thread_context() {
+  return t_context;
+}
+
 Log& Log::get() {
   static Log instance;
   return instance;
@@ -167,28 +176,28 @@ void Log::reset_for_tests() {
 void Log::debug(std::string_view message) {
   std::lock_guard lock(state_->mutex);
   if (!state_->verbose) return;
-  state_->write_plain("debug: ", message);
+  state_->write_plain("debug: " + t_context, message);
 }
 
 void Log::info(std::string_view message) {
   std::lock_guard lock(state_->mutex);
-  state_->write_plain("", message);
+  state_->write_plain(t_context, message);
 }
 
 void Log::warning(std::string_view message) {
   std::lock_guard lock(state_->mutex);
   if (state_->actions) {
-    std::string data = state_->redact(without_trailing_newlines(message));
+    std::string data = state_->redact(t_context + std::string(without_trailing_newlines(message)));
     state_->write_line("::warning::" + escape_command_data(data));
   } else {
-    state_->write_plain("warning: ", message);
+    state_->write_plain("warning: " + t_context, message);
   }
 }
 
 void Log::error(std::string_view message, std::string_view title) {
   std::lock_guard lock(state_->mutex);
   if (!state_->actions) {
-    state_->write_plain("error: ", message);
+    state_->write_plain("error: " + t_context, message);
     return;
   }
   std::string line = "::error";
@@ -196,12 +205,17 @@ void Log::error(std::string_view message, std::string_view title) {
     line += " title=" + escape_command_property(state_->redact(without_trailing_newlines(title)));
   }
   line += "::";
-  line += escape_command_data(state_->redact(without_trailing_newlines(message)));
+  line += escape_command_data(
+      state_->redact(t_context + std::string(without_trailing_newlines(message))));
   state_->write_line(line);
 }
 
 void Log::group_begin(std::string_view title) {
   std::lock_guard lock(state_->mutex);
+  if (!t_context.empty()) {
+    state_->write_plain(t_context, title);
+    return;
+  }
   std::string redacted = state_->redact(without_trailing_newlines(title));
   if (state_->actions) {
     state_->write_line("::group::" + escape_command_data(redacted));
@@ -212,6 +226,7 @@ void Log::group_begin(std::string_view title) {
 
 void Log::group_end() {
   std::lock_guard lock(state_->mutex);
+  if (!t_context.empty()) return;
   if (state_->actions) state_->write_line("::endgroup::");
 }
 

@@ -30,6 +30,11 @@ class Log {
   void group_begin(std::string_view title);
   void group_end();
 
+  // A label for every line this thread prints ("[3/20] "), set while one of several images
+  // copying at once is at work; groups are not opened then (they would interleave).
+  static void set_thread_context(std::string context);
+  static const std::string& thread_context();
+
   // Redirect output (tests). nullptr restores the default.
   void set_sink_for_tests(std::string* sink);
   // Forget secrets and settings (tests share one process-wide Log).

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # action.yml, the program and README.md name the same inputs and outputs:
-#   - action.yml's inputs are exactly the long options of `ecr-mirror --help`; source and
-#     destination are required, nothing else is; each default is the program's (or '' where the
-#     program computes it at run time);
+#   - action.yml's inputs are exactly the long options of `ecr-mirror --help`; none is required
+#     (source and destination are, unless config is given: the program says so); each default is
+#     the program's (or '' where the program computes it at run time);
 #   - README.md's "## Inputs" and "## Outputs" tables list exactly action.yml's inputs/outputs;
 #   - action.yml's outputs are exactly what a real run writes to the outputs file;
 #   - runs: is a Docker action built from the Dockerfile (or a pinned docker:// image), without
@@ -21,7 +21,7 @@ require_ecrm_bin
 ROOT="${ECRM_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}"
 ACTION="$ROOT/action.yml"
 README="$ROOT/README.md"
-EXPECTED_OUTPUTS="changed,image,mirrored-digest,referrers-pushed,source-digest,tags-pushed"
+EXPECTED_OUTPUTS="changed,image,images-failed,matrix,mirrored-digest,referrers-pushed,source-digest,tags-pushed"
 [[ -f "$ACTION" ]] || fail "$ACTION does not exist"
 
 # sorted_lines: stdin lines, sorted, blank lines dropped, joined with commas.

@@ -330,6 +330,26 @@ bad repository-tags-aws-prefix  -n 'aws:x=1' -- --repository-tags 'aws:x=1'
 bad description-too-long        -n '--repository-description' -n '1025 characters' -- --repository-description "$X1025"
 bad about-too-long              -n 'INPUT_REPOSITORY-ABOUT' -n '25601 characters' -e "INPUT_REPOSITORY-ABOUT=$X25601" --
 bad usage-too-long              -n '--repository-usage' -n '25601 characters' -- --repository-usage "$X25601"
+# Many images: a config, its report, lock and plan files, shards (all checked before a request).
+many="$TEST_TMP/many"
+mkdir -p "$many"
+printf 'defaults: {destination: "%s/m/{repo}"}\nimages: ["%s/library/app:1.0"]\n' "$D" "$SH" >"$many/good.yml"
+printf 'defaults: {destination: "%s/m/{repo}"}\nimages:\n  - source: %s/library/app\n    semvr: "1"\n' "$D" "$SH" >"$many/typo.yml"
+printf '{}\n' >"$many/plan.json"
+bad command-unknown             -n '--command' -n '"sync"' -- --command sync
+bad_raw config-missing-file     -n "$many/nope.yml" -- --config "$many/nope.yml"
+bad_raw config-and-source       -n '--source' -n '--config' -- --config "$many/good.yml" --source "$SH/library/app:1.0"
+bad_raw config-unknown-key      -n 'typo.yml:4: images[0].semvr' -- --config "$many/typo.yml"
+bad report-file-without-config  -n '--report-file' -n '--config' -- --report-file "$many/r.json"
+bad_raw report-file-no-dir      -n "$many/gone/r.json" -x "$many/gone" -- --config "$many/good.yml" --report-file "$many/gone/r.json"
+bad_raw lock-file-no-dir        -n "$many/gone/l.json" -x "$many/gone" -- --config "$many/good.yml" --lock-file "$many/gone/l.json"
+bad_raw locked-without-lock     -n '--locked' -n '--lock-file' -- --config "$many/good.yml" --locked
+bad_raw shard-not-k-of-n        -n '--shard' -n '"3/2"' -- --config "$many/good.yml" --plan-file "$many/plan.json" --shard 3/2
+bad_raw plan-file-missing       -n "$many/nope-plan.json" -- --config "$many/good.yml" --plan-file "$many/nope-plan.json" --shard 1/2
+bad_raw plan-without-config     -n 'plan needs --config' -- plan
+bad shards-zero                 -n '--shards "0"' -- --shards 0
+bad parallel-images-33          -n '--parallel-images "33"' -- --parallel-images 33
+bad_raw reports-missing-file    -n "$many/nope-report.json" -- report merge --report-file "$many/out.json" --reports "$many/nope-report.json"
 # The command line itself.
 bad unknown-option              -n '--frobnicate' -- --frobnicate
 bad abbreviated-option          -n '--dest' -- --dest "$D"

@@ -30,7 +30,9 @@ the upstream with the ORIGINAL request's credentials: a correct client succeeds 
 Authorization there), redirect-challenge (302 to that listener, which answers 401 with a Bearer
 challenge whose realm is itself: a client must not send the registry's credentials there),
 throttle (response body at "rate" bytes/s), refuse-monolithic (405 UNSUPPORTED to a request that
-carries a body, else forwarded: a registry without monolithic upload, for the upload-put kind).
+carries a body, else forwarded: a registry without monolithic upload, for the upload-put kind),
+rate-limit (forwarded, with Docker Hub's RateLimit-Limit and RateLimit-Remaining headers added,
+"remaining" pulls left, default 0).
 
 Log (--log): one JSON line per request when it ends: label, kind, method, path, status, fault,
 occurrence, auth (whether Authorization was present, never its value), ms. --secrets-out

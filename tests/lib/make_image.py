@@ -138,7 +138,10 @@ class Builder:
         platform = parse_platform(platform_text)
         layers, diff_ids = [], []
         for number in range(self.args.layers):
-            rng = random.Random(f"{self.args.seed}/{key}/{number}")
+            # The first --base-layers layers come from --base-seed: images made with one base
+            # seed share them, as images built FROM one base image do.
+            seed = f"base{self.args.base_seed}" if number < self.args.base_layers else self.args.seed
+            rng = random.Random(f"{seed}/{key}/{number}")
             digest, size, diff_id = self.layout.put_random_layer(
                 rng, f"layer-{number}.bin", self.args.layer_size
             )
@@ -218,6 +221,8 @@ def main():
     parser.add_argument("--attestation", action="store_true", help="add a buildx-style attestation per platform")
     parser.add_argument("--nested", action="store_true", help="add a child that is itself an index")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--base-seed", type=int, default=0, help="seed of the shared base layers")
+    parser.add_argument("--base-layers", type=int, default=0, help="how many leading layers are the base's")
     parser.add_argument("--empty-layer", action="store_true", help="add a 0-byte layer to each image")
     parser.add_argument("--tag", default="latest", help="org.opencontainers.image.ref.name in index.json")
     args = parser.parse_args()

@@ -120,6 +120,10 @@ def make_handler(proxy, redirect_target=False):
             self.send_response_only(response.status, response.reason)
             for key, value in self.response_headers(response, kind):
                 self.send_header(key, value)
+            if fault == "rate-limit":
+                # Docker Hub's pull allowance headers ("Docker Hub usage and limits").
+                self.send_header("RateLimit-Limit", "100;w=21600")
+                self.send_header("RateLimit-Remaining", f"{int(rule.get('remaining', 0))};w=21600")
             chunked_out = has_body and length_header is None
             if chunked_out:
                 self.send_header("Transfer-Encoding", "chunked")

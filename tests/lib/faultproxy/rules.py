@@ -9,7 +9,8 @@ REGISTRY_PATH = re.compile(r"^/v2/(.+)/(manifests|blobs)/(.+)$")
 STATUS_FAULTS = {"500", "502", "503", "429"}
 KNOWN_FAULTS = STATUS_FAULTS | {
     "reset-before-response", "reset-mid-body", "stall", "401-fresh-challenge", "truncated-body",
-    "corrupt-bytes", "redirect-other-host", "redirect-challenge", "throttle", "refuse-monolithic"}
+    "corrupt-bytes", "redirect-other-host", "redirect-challenge", "throttle", "refuse-monolithic",
+    "rate-limit"}
 
 
 def classify(method, path, headers):

@@ -1,0 +1,444 @@
+#include "app/many.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "app/app.hpp"
+#include "app/signals.hpp"
+#include "mirror/tag_template.hpp"
+#include "oci/referrers.hpp"
+#include "registry/repository.hpp"
+#include "sync/plan.hpp"
+#include "util/crypto.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace ecrm::app::detail {
+namespace {
+
+// 100 pages of 1000 tags: Docker Hub's busiest repositories have fewer. Past it the selection
+// works on what was listed, with a warning.
+constexpr std::size_t kMaxTagPages = 100;
+
+sync::JobReport failed_entry(const config::Config& config, std::size_t entry, std::size_t order,
+                             const Error& error) {
+  sync::JobReport r;
+  r.order = order;
+  r.entry = entry;
+  r.source = config.entries[entry].source.str();
+  if (config.entries[entry].source.tag.empty() && config.entries[entry].source.digest.empty())
+    r.source = config.entries[entry].source.repository.str();
+  r.status = "failed";
+  r.error = error_text(error);
+  return r;
+}
+
+Expected<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorKind::Usage, "cannot read " + path, "check the path");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::Repository& repo) {
+  std::shared_ptr<Listing> listing;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = tags.find(repo.str()); it != tags.end()) return it->second;
+    auto& slot = listings_[repo.str()];
+    if (!slot) slot = std::make_shared<Listing>();
+    listing = slot;
+  }
+  std::call_once(listing->once, [&] {
+    http::Client client(hosts.http());
+    registry::Repository source(hosts.source(repo.registry), repo.path, false);
+    auto listed = source.list_tags(client, kMaxTagPages);
+    // Incomplete or failed: the referrers check lists (or asks tag by tag) itself.
+    if (listed && listed->complete)
+      listing->tags = std::make_shared<const std::vector<std::string>>(std::move(listed->tags));
+  });
+  return listing->tags;
+}
+
+std::shared_ptr<std::atomic<int>> Shared::referrers_api(const name::Repository& repo) {
+  std::shared_ptr<Probe> probe;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = probes_[repo.registry];
+    if (!slot) slot = std::make_shared<Probe>();
+    probe = slot;
+  }
+  std::call_once(probe->once, [&] {
+    // Any digest will do: a registry that serves the API answers 200 (an empty list) even for a
+    // subject it does not hold, and never 404 (distribution-spec 1.1 §"Listing Referrers").
+    // The digest of "{}", OCI's empty descriptor.
+    http::Client client(hosts.http());
+    registry::Repository source(hosts.source(repo.registry), repo.path, false);
+    auto listed = source.list_referrers(
+        client, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+    if (listed) probe->state->store(*listed ? 1 : 2);
+  });
+  return probe->state;
+}
+
+std::string error_text(const Error& error) {
+  return error.hint.empty() ? error.message : error.message + " (fix: " + error.hint + ")";
+}
+
+Planned expand(const config::Config& config, Shared& shared) {
+  const auto& options = shared.options;
+  Planned out;
+  std::map<std::string, std::string> locked;  // registry/repo:tag -> digest
+  if (options.locked) {
+    auto text = read_file(options.lock_file);
+    auto records = text ? sync::parse_lock(*text, options.lock_file)
+                        : Expected<std::vector<sync::LockRecord>>(text.error());
+    if (!records) {
+      for (std::size_t i = 0; i < config.entries.size(); ++i)
+        out.failures.push_back(failed_entry(config, i, i, records.error()));
+      return out;
+    }
+    for (const auto& r : *records) locked[r.source] = r.digest;
+  }
+  http::Client client(shared.hosts.http());
+  sync::TagLister lister = [&](const name::Repository& repo) -> Expected<std::vector<std::string>> {
+    if (options.locked) {
+      // The lock file stands in for the listing: a pattern chooses among the tags it holds.
+      std::vector<std::string> tags;
+      for (const auto& [source, digest] : locked) {
+        auto ref = name::parse_reference(source);
+        if (ref && ref->repository == repo && !ref->tag.empty()) tags.push_back(ref->tag);
+      }
+      return tags;
+    }
+    registry::Repository source(shared.hosts.source(repo.registry), repo.path, false);
+    auto listed = source.list_tags(client, kMaxTagPages);
+    if (!listed) return listed.error();
+    if (!listed->complete)
+      util::Log::get().warning(repo.str() + " has more than " + std::to_string(kMaxTagPages) +
+                               " pages of tags; the selection sees the first " +
+                               std::to_string(listed->tags.size()));
+    else
+      shared.tags[repo.str()] = std::make_shared<const std::vector<std::string>>(listed->tags);
+    util::Log::get().info("listed " + std::to_string(listed->tags.size()) + " tags of " +
+                          repo.str());
+    return std::move(listed->tags);
+  };
+  auto expansion = sync::expand_jobs(config, options.tag_templates, options.platforms, lister);
+  for (auto index : expansion.selected_nothing)
+    util::Log::get().warning(config.entries[index].where + ": " +
+                             config.entries[index].source.repository.str() +
+                             ": the selection matches no tag");
+  for (auto& job : expansion.jobs) {
+    if (options.locked && job.source.digest.empty()) {
+      auto it = locked.find(job.source.str());
+      if (it == locked.end()) {
+        out.failures.push_back(failed_entry(
+            config, job.entry, 0,
+            make_error(ErrorKind::Usage,
+                       job.source.str() + " is not in the lock file " + options.lock_file,
+                       "run without --locked to mirror it and write the lock file anew")));
+        out.failures.back().source = job.source.str();
+        continue;
+      }
+      job.pinned_digest = it->second;
+    }
+    out.orders.push_back(out.jobs.size());
+    out.jobs.push_back(std::move(job));
+  }
+  for (auto& f : expansion.failures)
+    out.failures.push_back(failed_entry(config, f.entry, 0, f.error));
+  for (std::size_t k = 0; k < out.failures.size(); ++k) out.failures[k].order = out.jobs.size() + k;
+  return out;
+}
+
+namespace {
+
+sync::JobReport run_job(const sync::Job& job, std::size_t order, Shared& shared, bool dry_run,
+                        http::Client& client, mirror::MirrorResult* keep) {
+  const auto& options = shared.options;
+  sync::JobReport r;
+  r.order = order;
+  r.entry = job.entry;
+  r.source = job.source.str();
+  r.destination = job.destination.str();
+  auto source_transport = shared.hosts.source(job.source.repository.registry);
+  auto destination_transport = shared.hosts.destination(job.destination.registry);
+  registry::Repository source(source_transport, job.source.repository.path, false);
+  registry::Repository destination(destination_transport, job.destination.path, true);
+  auto fail = [&](const Error& error) {
+    r.status = "failed";
+    r.error = error_text(error);
+    r.requests = source.request_count() + destination.request_count();
+    util::Log::get().error(r.source + " -> " + r.destination + ": " + r.error,
+                           "ecr-mirror: an image failed");
+    return r;
+  };
+  auto hooks =
+      shared.hosts.aws(job.destination, job.source.str(), shared.config.defaults.create_repository);
+  if (!hooks) return fail(hooks.error());
+
+  mirror::MirrorRequest request;
+  const std::string pinned = !job.pinned_digest.empty() ? job.pinned_digest : job.source.digest;
+  request.source_reference = pinned.empty() ? job.source.tag : pinned;
+  request.source_tag = job.source.tag;
+  request.pinned_digest = pinned;
+  request.tag_templates = job.tag_templates;
+  request.platforms = job.platforms;
+  request.dry_run = dry_run;
+  request.force = options.force;
+  request.copy.concurrency = options.concurrency;
+  request.copy.dry_run = dry_run;
+  request.copy.same_registry = job.source.repository.registry == job.destination.registry;
+  request.copy.http = shared.hosts.http();
+  request.copy.retry = shared.hosts.retry();
+  request.copy.cancel = shared.cancel;
+  request.copy.presence = hooks->presence;
+  request.copy.ledger = shared.ledger;
+  request.copy.budget = shared.budget;
+  request.client = &client;
+  request.limits = hooks->limits;
+  request.referrers = shared.config.defaults.referrers.value_or(options.referrers);
+  if (request.referrers.mode != mirror::ReferrerMode::Off) {
+    request.source_hints.tags = [&shared, repo = job.source.repository] {
+      return shared.source_tags(repo);
+    };
+    request.source_hints.api = shared.referrers_api(job.source.repository);
+  }
+
+  util::Log::get().info("mirroring " + r.source + " to " + r.destination +
+                        (dry_run ? " (dry run)" : ""));
+  auto result = mirror::run_mirror(source, destination, request, hooks->before_write);
+  if (!result) return fail(result.error());
+  r.source_digest = result->source_digest;
+  r.mirrored_digest = result->mirrored_digest;
+  r.tags = result->tags;
+  r.tags_pushed = result->tags_pushed;
+  r.status = dry_run ? (result->tags_pushed.empty() ? "unchanged" : "planned")
+                     : (result->changed ? "copied" : "unchanged");
+  const auto& b = result->blobs;
+  r.bytes_copied = b.bytes_copied;
+  r.blobs_copied = b.copied;
+  r.blobs_present = b.present;
+  r.blobs_mounted = b.mounted;
+  r.referrers_pushed = result->referrers.count(mirror::ReferrerOutcome::Copied);
+  if (r.referrers_pushed > 0 && r.status == "unchanged" && !dry_run) r.status = "copied";
+  r.requests = source.request_count() + destination.request_count();
+  r.seconds = result->seconds;
+  if (keep) *keep = std::move(*result);
+  return r;
+}
+
+}  // namespace
+
+std::vector<sync::JobReport> execute(const Planned& planned, Shared& shared, bool dry_run,
+                                     std::vector<mirror::MirrorResult>* results) {
+  const auto& jobs = planned.jobs;
+  if (!shared.budget)
+    shared.budget = std::make_shared<mirror::TransferBudget>(shared.options.concurrency);
+  std::vector<sync::JobReport> reports(jobs.size());
+  if (results) results->assign(jobs.size(), {});
+  // Jobs into one destination repository run one after the other, in order: the later ones find
+  // the content there and only tag it. Side by side they would PUT the same manifests at once,
+  // which distribution's storage does not survive (a concurrent PUT of one manifest can make
+  // another's tag PUT fail with MANIFEST_BLOB_UNKNOWN, seen here).
+  std::vector<std::vector<std::size_t>> groups;
+  {
+    std::map<std::string, std::size_t> group_of;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      auto [it, fresh] = group_of.emplace(jobs[i].destination.str(), groups.size());
+      if (fresh) groups.emplace_back();
+      groups[it->second].push_back(i);
+    }
+  }
+  std::atomic<std::size_t> next{0};
+  const std::string total = std::to_string(jobs.size());
+  auto work = [&] {
+    http::Client client(shared.hosts.http());
+    while (true) {
+      const std::size_t g = next.fetch_add(1);
+      if (g >= groups.size()) return;
+      for (const std::size_t i : groups[g]) {
+        if (shared.cancel && shared.cancel->load()) {
+          reports[i].order = planned.orders[i];
+          reports[i].entry = jobs[i].entry;
+          reports[i].source = jobs[i].source.str();
+          reports[i].destination = jobs[i].destination.str();
+          reports[i].status = "failed";
+          reports[i].error = "cancelled before it started; no tag was moved";
+          continue;
+        }
+        util::Log::set_thread_context(
+            jobs.size() > 1 ? "[" + std::to_string(i + 1) + "/" + total + "] " : std::string());
+        reports[i] = run_job(jobs[i], planned.orders[i], shared, dry_run, client,
+                             results ? &(*results)[i] : nullptr);
+        util::Log::set_thread_context({});
+      }
+    }
+  };
+  const std::size_t threads = std::max<std::size_t>(
+      1, std::min<std::size_t>(static_cast<std::size_t>(shared.options.parallel_images),
+                               groups.size()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  return reports;
+}
+
+std::vector<sync::StaleTags> stale_tags(const config::Config& config, const Planned& planned,
+                                        const std::vector<sync::JobReport>& reports,
+                                        Shared& shared) {
+  // Destination repository -> the tags its jobs produce; a failed job makes its repository's
+  // answer unknowable (its tags were never rendered), so that repository is left out.
+  std::map<std::string, std::set<std::string>> produced;
+  std::set<std::string> unknowable;
+  std::map<std::string, name::Repository> repos;
+  for (std::size_t i = 0; i < planned.jobs.size(); ++i) {
+    const auto& job = planned.jobs[i];
+    if (!config.entries[job.entry].by_pattern()) continue;
+    const auto key = job.destination.str();
+    repos.emplace(key, job.destination);
+    if (reports[i].status == "failed") unknowable.insert(key);
+    produced[key].insert(reports[i].tags.begin(), reports[i].tags.end());
+  }
+  std::vector<sync::StaleTags> out;
+  http::Client client(shared.hosts.http());
+  for (const auto& [key, repo] : repos) {
+    if (unknowable.count(key)) continue;
+    registry::Repository destination(shared.hosts.destination(repo.registry), repo.path, true);
+    auto listed = destination.list_tags(client, kMaxTagPages);
+    if (!listed) {
+      util::Log::get().warning("cannot list the tags of " + key +
+                               " to find tags no selection chooses: " + listed.error().message);
+      continue;
+    }
+    sync::StaleTags stale{key, {}};
+    for (const auto& tag : listed->tags) {
+      // Referrers' tags (sha256-<hex>, cosign's .sig/.att/.sbom) belong to their subjects.
+      if (produced[key].count(tag) || oci::parse_subject_tag(tag)) continue;
+      stale.tags.push_back(tag);
+    }
+    if (!stale.tags.empty()) {
+      util::Log::get().info(key + ": " + std::to_string(stale.tags.size()) +
+                            " tags no selection chooses any more (listed in the report, not "
+                            "deleted): " +
+                            util::join(stale.tags, ", "));
+      out.push_back(std::move(stale));
+    }
+  }
+  return out;
+}
+
+}  // namespace ecrm::app::detail
+
+namespace ecrm::app {
+
+namespace {
+
+// The jobs of shard K of the plan, checked against the config they were planned from.
+Expected<detail::Planned> shard_jobs(const config::Config& config, const cli::Options& options,
+                                     std::vector<sync::StaleTags>& stale) {
+  auto shard = sync::parse_shard(options.shard);
+  if (!shard) return shard.error();
+  std::ifstream in(options.plan_file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto plan = sync::parse_plan(text.str(), options.plan_file);
+  if (!plan) return plan.error();
+  if (plan->shards != shard->second)
+    return make_error(ErrorKind::Usage,
+                      "--shard " + options.shard + " does not match the plan's " +
+                          std::to_string(plan->shards) + " shards",
+                      "pass the matrix the plan printed (its shard values)");
+  std::ifstream config_in(config.path, std::ios::binary);
+  std::ostringstream config_text;
+  config_text << config_in.rdbuf();
+  if (plan->config_digest != "sha256:" + util::sha256_hex(config_text.str()))
+    return make_error(ErrorKind::Usage,
+                      options.plan_file + " was made from another version of " + config.path,
+                      "run ecr-mirror plan again with this config, then the shards");
+  detail::Planned out;
+  for (const auto& p : plan->jobs) {
+    if (p.shard != shard->first) continue;
+    if (!p.error.empty() || p.entry >= config.entries.size()) {
+      sync::JobReport r;
+      r.order = p.order;
+      r.entry = p.entry;
+      r.source = p.source;
+      r.destination = p.destination;
+      r.status = "failed";
+      r.error = p.error.empty() ? "the plan names an entry the config does not have" : p.error;
+      out.failures.push_back(std::move(r));
+      continue;
+    }
+    auto ref = name::parse_reference(p.source);
+    if (!ref) return ref.error();
+    auto job = sync::job_for(config, p.entry, ref->digest.empty() ? ref->tag : ref->digest,
+                             options.tag_templates, options.platforms);
+    if (!job) return job.error();
+    if (job->source.str() != p.source || job->destination.str() != p.destination)
+      return make_error(ErrorKind::Usage,
+                        options.plan_file + " does not match " + config.path + " at images[" +
+                            std::to_string(p.entry) + "]",
+                        "run ecr-mirror plan again, then the shards");
+    job->pinned_digest = p.digest;
+    out.orders.push_back(p.order);
+    out.jobs.push_back(std::move(*job));
+  }
+  // The plan's stale tags are reported once, by the first shard.
+  if (shard->first == 1) stale = plan->stale;
+  return out;
+}
+
+}  // namespace
+
+int run_many(const cli::Options& options, const cli::EnvLookup& env,
+             const std::atomic<bool>* cancel) {
+  auto& log = util::Log::get();
+  const auto started = std::chrono::steady_clock::now();
+  auto config = config::load_config(options.config_file);
+  if (!config) return fail_run(config.error());
+  Hosts hosts(options, &*config, env, cancel);
+  if (auto loaded = hosts.load_credentials(); !loaded) return fail_run(loaded.error());
+  Deadline deadline(std::chrono::seconds(options.timeout_seconds));
+  detail::Shared shared{hosts, options, *config, cancel};
+
+  sync::RunReport report;
+  report.shard = options.shard;
+  detail::Planned planned;
+  if (!options.shard.empty()) {
+    auto jobs = shard_jobs(*config, options, report.stale);
+    if (!jobs) return fail_run(jobs.error());
+    planned = std::move(*jobs);
+  } else {
+    planned = detail::expand(*config, shared);
+  }
+  log.info(std::to_string(planned.jobs.size()) + " images to mirror from " + config->path +
+           (options.shard.empty() ? std::string() : ", shard " + options.shard) +
+           (planned.failures.empty()
+                ? std::string()
+                : "; " + std::to_string(planned.failures.size()) + " entries failed already"));
+  report.jobs = detail::execute(planned, shared, options.dry_run);
+  if (options.shard.empty() && !options.dry_run)
+    report.stale = detail::stale_tags(*config, planned, report.jobs, shared);
+  report.jobs.insert(report.jobs.end(), planned.failures.begin(), planned.failures.end());
+  std::sort(report.jobs.begin(), report.jobs.end(),
+            [](const auto& a, const auto& b) { return a.order < b.order; });
+  report.requests = hosts.request_count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (deadline.expired())
+    log.error("the run passed its deadline of " + std::to_string(options.timeout_seconds) +
+                  " s; images that were still copying were stopped with no tag moved",
+              "ecr-mirror: deadline");
+  return detail::finish(options, env, report);
+}
+
+}  // namespace ecrm::app

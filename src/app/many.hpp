@@ -1,0 +1,87 @@
+#pragma once
+// A run of many images (--config): expand the config into jobs (tags listed only for pattern
+// entries; --locked and --shard pin digests), run the jobs side by side over shared registries,
+// and report each. `ecr-mirror plan` and `report merge` live here too.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "app/hosts.hpp"
+#include "cli/options.hpp"
+#include "config/config.hpp"
+#include "mirror/mirror.hpp"
+#include "sync/job.hpp"
+#include "sync/report.hpp"
+
+namespace ecrm::app {
+
+int run_many(const cli::Options& options, const cli::EnvLookup& env,
+             const std::atomic<bool>* cancel);
+int run_plan(const cli::Options& options, const cli::EnvLookup& env,
+             const std::atomic<bool>* cancel);
+int run_merge(const cli::Options& options, const cli::EnvLookup& env);
+// Reads and checks the config (no request): each image, its destination and how it selects tags.
+int run_check(const cli::Options& options);
+
+namespace detail {
+
+// What the jobs of one run share: registries, what is known of each source, the blob ledger and
+// the transfer budget.
+struct Shared {
+  Shared(Hosts& h, const cli::Options& o, const config::Config& cfg, const std::atomic<bool>* c)
+      : hosts(h), options(o), config(cfg), cancel(c) {}
+  Hosts& hosts;
+  const cli::Options& options;
+  const config::Config& config;
+  const std::atomic<bool>* cancel;
+  std::shared_ptr<mirror::BlobLedger> ledger = std::make_shared<mirror::BlobLedger>();
+  std::shared_ptr<mirror::TransferBudget> budget;
+  std::map<std::string, std::shared_ptr<const std::vector<std::string>>> tags;  // by source repo
+  // The source repository's tags for the referrers check (cosign and tag schema tags): listed
+  // once per repository in a run, not once per image.
+  std::shared_ptr<const std::vector<std::string>> source_tags(const name::Repository& repo);
+  // Whether the source's registry serves the referrers API, asked once per registry.
+  std::shared_ptr<std::atomic<int>> referrers_api(const name::Repository& repo);
+
+ private:
+  struct Listing {
+    std::once_flag once;
+    std::shared_ptr<const std::vector<std::string>> tags;
+  };
+  struct Probe {
+    std::once_flag once;
+    std::shared_ptr<std::atomic<int>> state = std::make_shared<std::atomic<int>>(0);
+  };
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Listing>> listings_;  // by repository
+  std::map<std::string, std::shared_ptr<Probe>> probes_;      // by registry host
+};
+
+struct Planned {
+  std::vector<sync::Job> jobs;
+  std::vector<std::size_t> orders;        // each job's order (the plan's, for a shard)
+  std::vector<sync::JobReport> failures;  // entries that produced no job
+};
+
+// The jobs of the config: listed and selected, or pinned by the lock file.
+Planned expand(const config::Config& config, Shared& shared);
+
+// Runs `jobs` with options.parallel_images at once; reports in the jobs' order.
+std::vector<sync::JobReport> execute(const Planned& planned, Shared& shared, bool dry_run,
+                                     std::vector<mirror::MirrorResult>* results = nullptr);
+
+// Destination tags that no job of a pattern entry chooses any more (one listing per repository).
+std::vector<sync::StaleTags> stale_tags(const config::Config& config, const Planned& planned,
+                                        const std::vector<sync::JobReport>& reports,
+                                        Shared& shared);
+
+// Log lines, step summary, outputs, report and lock files. Returns the exit code.
+int finish(const cli::Options& options, const cli::EnvLookup& env, sync::RunReport& report,
+           const std::string& matrix = {});
+
+std::string error_text(const Error& error);
+
+}  // namespace detail
+}  // namespace ecrm::app
