@@ -2,26 +2,15 @@
 
 #include <algorithm>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <thread>
 
-#include "app/app.hpp"
-#include "app/signals.hpp"
-#include "mirror/tag_template.hpp"
-#include "oci/referrers.hpp"
 #include "registry/repository.hpp"
-#include "sync/plan.hpp"
-#include "util/crypto.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace ecrm::app::detail {
 namespace {
-
-// 100 pages of 1000 tags: Docker Hub's busiest repositories have fewer. Past it the selection
-// works on what was listed, with a warning.
-constexpr std::size_t kMaxTagPages = 100;
 
 sync::JobReport failed_entry(const config::Config& config, std::size_t entry, std::size_t order,
                              const Error& error) {
@@ -58,7 +47,7 @@ std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::
   std::call_once(listing->once, [&] {
     http::Client client(hosts.http());
     registry::Repository source(hosts.source(repo.registry), repo.path, false);
-    auto listed = source.list_tags(client, kMaxTagPages);
+    auto listed = source.list_tags(client, kMaxListingPages);
     // Incomplete or failed: the referrers check lists (or asks tag by tag) itself.
     if (listed && listed->complete)
       listing->tags = std::make_shared<const std::vector<std::string>>(std::move(listed->tags));
@@ -85,6 +74,16 @@ std::shared_ptr<std::atomic<int>> Shared::referrers_api(const name::Repository& 
     if (listed) probe->state->store(*listed ? 1 : 2);
   });
   return probe->state;
+}
+
+Expected<std::unique_ptr<Session>> open_session(const cli::Options& options,
+                                                const cli::EnvLookup& env,
+                                                const std::atomic<bool>* cancel) {
+  auto config = config::load_config(options.config_file);
+  if (!config) return config.error();
+  auto session = std::make_unique<Session>(std::move(*config), options, env, cancel);
+  if (auto loaded = session->hosts.load_credentials(); !loaded) return loaded.error();
+  return session;
 }
 
 std::string error_text(const Error& error) {
@@ -118,10 +117,10 @@ Planned expand(const config::Config& config, Shared& shared) {
       return tags;
     }
     registry::Repository source(shared.hosts.source(repo.registry), repo.path, false);
-    auto listed = source.list_tags(client, kMaxTagPages);
+    auto listed = source.list_tags(client, kMaxListingPages);
     if (!listed) return listed.error();
     if (!listed->complete)
-      util::Log::get().warning(repo.str() + " has more than " + std::to_string(kMaxTagPages) +
+      util::Log::get().warning(repo.str() + " has more than " + std::to_string(kMaxListingPages) +
                                " pages of tags; the selection sees the first " +
                                std::to_string(listed->tags.size()));
     else
@@ -292,153 +291,4 @@ std::vector<sync::JobReport> execute(const Planned& planned, Shared& shared, boo
   return reports;
 }
 
-std::vector<sync::StaleTags> stale_tags(const config::Config& config, const Planned& planned,
-                                        const std::vector<sync::JobReport>& reports,
-                                        Shared& shared) {
-  // Destination repository -> the tags its jobs produce; a failed job makes its repository's
-  // answer unknowable (its tags were never rendered), so that repository is left out.
-  std::map<std::string, std::set<std::string>> produced;
-  std::set<std::string> unknowable;
-  std::map<std::string, name::Repository> repos;
-  for (std::size_t i = 0; i < planned.jobs.size(); ++i) {
-    const auto& job = planned.jobs[i];
-    if (!config.entries[job.entry].by_pattern()) continue;
-    const auto key = job.destination.str();
-    repos.emplace(key, job.destination);
-    if (reports[i].status == "failed") unknowable.insert(key);
-    produced[key].insert(reports[i].tags.begin(), reports[i].tags.end());
-  }
-  std::vector<sync::StaleTags> out;
-  http::Client client(shared.hosts.http());
-  for (const auto& [key, repo] : repos) {
-    if (unknowable.count(key)) continue;
-    registry::Repository destination(shared.hosts.destination(repo.registry), repo.path, true);
-    auto listed = destination.list_tags(client, kMaxTagPages);
-    if (!listed) {
-      util::Log::get().warning("cannot list the tags of " + key +
-                               " to find tags no selection chooses: " + listed.error().message);
-      continue;
-    }
-    sync::StaleTags stale{key, {}};
-    for (const auto& tag : listed->tags) {
-      // Referrers' tags (sha256-<hex>, cosign's .sig/.att/.sbom) belong to their subjects.
-      if (produced[key].count(tag) || oci::parse_subject_tag(tag)) continue;
-      stale.tags.push_back(tag);
-    }
-    if (!stale.tags.empty()) {
-      util::Log::get().info(key + ": " + std::to_string(stale.tags.size()) +
-                            " tags no selection chooses any more (listed in the report, not "
-                            "deleted): " +
-                            util::join(stale.tags, ", "));
-      out.push_back(std::move(stale));
-    }
-  }
-  return out;
-}
-
 }  // namespace ecrm::app::detail
-
-namespace ecrm::app {
-
-namespace {
-
-// The jobs of shard K of the plan, checked against the config they were planned from.
-Expected<detail::Planned> shard_jobs(const config::Config& config, const cli::Options& options,
-                                     std::vector<sync::StaleTags>& stale) {
-  auto shard = sync::parse_shard(options.shard);
-  if (!shard) return shard.error();
-  std::ifstream in(options.plan_file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto plan = sync::parse_plan(text.str(), options.plan_file);
-  if (!plan) return plan.error();
-  if (plan->shards != shard->second)
-    return make_error(ErrorKind::Usage,
-                      "--shard " + options.shard + " does not match the plan's " +
-                          std::to_string(plan->shards) + " shards",
-                      "pass the matrix the plan printed (its shard values)");
-  std::ifstream config_in(config.path, std::ios::binary);
-  std::ostringstream config_text;
-  config_text << config_in.rdbuf();
-  if (plan->config_digest != "sha256:" + util::sha256_hex(config_text.str()))
-    return make_error(ErrorKind::Usage,
-                      options.plan_file + " was made from another version of " + config.path,
-                      "run ecr-mirror plan again with this config, then the shards");
-  detail::Planned out;
-  for (const auto& p : plan->jobs) {
-    if (p.shard != shard->first) continue;
-    if (!p.error.empty() || p.entry >= config.entries.size()) {
-      sync::JobReport r;
-      r.order = p.order;
-      r.entry = p.entry;
-      r.source = p.source;
-      r.destination = p.destination;
-      r.status = "failed";
-      r.error = p.error.empty() ? "the plan names an entry the config does not have" : p.error;
-      out.failures.push_back(std::move(r));
-      continue;
-    }
-    auto ref = name::parse_reference(p.source);
-    if (!ref) return ref.error();
-    auto job = sync::job_for(config, p.entry, ref->digest.empty() ? ref->tag : ref->digest,
-                             options.tag_templates, options.platforms);
-    if (!job) return job.error();
-    if (job->source.str() != p.source || job->destination.str() != p.destination)
-      return make_error(ErrorKind::Usage,
-                        options.plan_file + " does not match " + config.path + " at images[" +
-                            std::to_string(p.entry) + "]",
-                        "run ecr-mirror plan again, then the shards");
-    job->pinned_digest = p.digest;
-    out.orders.push_back(p.order);
-    out.jobs.push_back(std::move(*job));
-  }
-  // The plan's stale tags are reported once, by the first shard.
-  if (shard->first == 1) stale = plan->stale;
-  return out;
-}
-
-}  // namespace
-
-int run_many(const cli::Options& options, const cli::EnvLookup& env,
-             const std::atomic<bool>* cancel) {
-  auto& log = util::Log::get();
-  const auto started = std::chrono::steady_clock::now();
-  auto config = config::load_config(options.config_file);
-  if (!config) return fail_run(config.error());
-  Hosts hosts(options, &*config, env, cancel);
-  if (auto loaded = hosts.load_credentials(); !loaded) return fail_run(loaded.error());
-  Deadline deadline(std::chrono::seconds(options.timeout_seconds));
-  detail::Shared shared{hosts, options, *config, cancel};
-
-  sync::RunReport report;
-  report.shard = options.shard;
-  detail::Planned planned;
-  if (!options.shard.empty()) {
-    auto jobs = shard_jobs(*config, options, report.stale);
-    if (!jobs) return fail_run(jobs.error());
-    planned = std::move(*jobs);
-  } else {
-    planned = detail::expand(*config, shared);
-  }
-  log.info(std::to_string(planned.jobs.size()) + " images to mirror from " + config->path +
-           (options.shard.empty() ? std::string() : ", shard " + options.shard) +
-           (planned.failures.empty()
-                ? std::string()
-                : "; " + std::to_string(planned.failures.size()) + " entries failed already"));
-  report.jobs = detail::execute(planned, shared, options.dry_run);
-  if (options.shard.empty() && !options.dry_run)
-    report.stale = detail::stale_tags(*config, planned, report.jobs, shared);
-  report.jobs.insert(report.jobs.end(), planned.failures.begin(), planned.failures.end());
-  std::sort(report.jobs.begin(), report.jobs.end(),
-            [](const auto& a, const auto& b) { return a.order < b.order; });
-  report.requests = hosts.request_count();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (deadline.expired())
-    log.error("the run passed its deadline of " + std::to_string(options.timeout_seconds) +
-                  " s; images that were still copying were stopped with no tag moved",
-              "ecr-mirror: deadline");
-  return detail::finish(options, env, report);
-}
-
-}  // namespace ecrm::app

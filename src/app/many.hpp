@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/hosts.hpp"
+#include "app/signals.hpp"
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "mirror/mirror.hpp"
@@ -26,6 +27,10 @@ int run_merge(const cli::Options& options, const cli::EnvLookup& env);
 int run_check(const cli::Options& options);
 
 namespace detail {
+
+// 100 pages of 1000 tags: Docker Hub's busiest repositories have fewer. Past it a selection works
+// on what was listed, with a warning.
+inline constexpr std::size_t kMaxListingPages = 100;
 
 // What the jobs of one run share: registries, what is known of each source, the blob ledger and
 // the transfer budget.
@@ -58,6 +63,24 @@ struct Shared {
   std::map<std::string, std::shared_ptr<Listing>> listings_;  // by repository
   std::map<std::string, std::shared_ptr<Probe>> probes_;      // by registry host
 };
+
+// What a config run and a plan start from: the config read and checked, the registries'
+// credentials loaded (an unset variable fails here, before any request), the deadline running.
+struct Session {
+  Session(config::Config checked, const cli::Options& options, const cli::EnvLookup& env,
+          const std::atomic<bool>* cancel)
+      : config(std::move(checked)),
+        hosts(options, &config, env, cancel),
+        deadline(std::chrono::seconds(options.timeout_seconds)),
+        shared(hosts, options, config, cancel) {}
+  config::Config config;
+  Hosts hosts;
+  Deadline deadline;
+  Shared shared;
+};
+Expected<std::unique_ptr<Session>> open_session(const cli::Options& options,
+                                                const cli::EnvLookup& env,
+                                                const std::atomic<bool>* cancel);
 
 struct Planned {
   std::vector<sync::Job> jobs;

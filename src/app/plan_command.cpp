@@ -18,18 +18,15 @@ namespace ecrm::app {
 int run_plan(const cli::Options& options, const cli::EnvLookup& env,
              const std::atomic<bool>* cancel) {
   const auto started = std::chrono::steady_clock::now();
-  auto config = config::load_config(options.config_file);
-  if (!config) return fail_run(config.error());
-  Hosts hosts(options, &*config, env, cancel);
-  if (auto loaded = hosts.load_credentials(); !loaded) return fail_run(loaded.error());
-  Deadline deadline(std::chrono::seconds(options.timeout_seconds));
-  detail::Shared shared{hosts, options, *config, cancel};
-  auto planned = detail::expand(*config, shared);
+  auto opened = detail::open_session(options, env, cancel);
+  if (!opened) return fail_run(opened.error());
+  detail::Session& session = **opened;
+  auto planned = detail::expand(session.config, session.shared);
   std::vector<mirror::MirrorResult> results;
-  auto reports = detail::execute(planned, shared, true, &results);
+  auto reports = detail::execute(planned, session.shared, true, &results);
 
   sync::Plan plan;
-  std::ifstream in(config->path, std::ios::binary);
+  std::ifstream in(session.config.path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   plan.config_digest = "sha256:" + util::sha256_hex(text.str());
@@ -55,7 +52,7 @@ int run_plan(const cli::Options& options, const cli::EnvLookup& env,
     p.error = f.error;
     plan.jobs.push_back(std::move(p));
   }
-  plan.stale = detail::stale_tags(*config, planned, reports, shared);
+  plan.stale = detail::stale_tags(session.config, planned, reports, session.shared);
   sync::assign_shards(plan, options.shards);
 
   std::ofstream out(options.plan_file, std::ios::binary | std::ios::trunc);
@@ -85,7 +82,7 @@ int run_plan(const cli::Options& options, const cli::EnvLookup& env,
   report.jobs = std::move(reports);
   report.jobs.insert(report.jobs.end(), planned.failures.begin(), planned.failures.end());
   report.stale = plan.stale;
-  report.requests = hosts.request_count();
+  report.requests = session.hosts.request_count();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // A plan is a dry run: it fails only when it cannot be written; failed entries are in it, and
