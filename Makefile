@@ -25,7 +25,7 @@ demo: build
 # a scenario fails the run.
 test: deps
 	scripts/lint-workflows.sh
-	cmake -S . -B $(BUILD)/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_SANITIZE=ON
+	cmake -S . -B $(BUILD)/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_SANITIZE=ON -DECRM_UNITY=ON
 	cmake --build $(BUILD)/asan -j $(JOBS)
 	cd $(BUILD)/asan && ctest --output-on-failure -j 2
 

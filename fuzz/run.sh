@@ -48,7 +48,7 @@ fi
 mkdir -p "$build"
 if [[ ! -f "$build/build.ninja" ]]; then
   CXX="$cxx" cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DECRM_FUZZ=ON -DECRM_TESTS=OFF >"$build/configure.log" 2>&1 ||
+    -DECRM_FUZZ=ON -DECRM_TESTS=OFF -DECRM_UNITY=ON >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log" >&2; exit 1; }
 fi
 if ! cmake --build "$build" --target fuzz_all -j "$(nproc)" >"$build/build.log" 2>&1; then
