@@ -81,23 +81,13 @@ int run(int argc, const char* const* argv) {
   registry::Repository source(source_transport, options.source.repository.path, false);
   registry::Repository destination(destination_transport, options.destination.path, true);
 
-  mirror::MirrorRequest request;
+  auto request = hosts.mirror_request(*aws, options.source.repository.registry,
+                                      options.destination.registry, options.dry_run);
   request.source_reference = options.source.identifier();
   request.source_tag = options.source.tag;
   request.pinned_digest = options.source.digest;
   request.tag_templates = options.tag_templates;
   request.platforms = options.platforms;
-  request.dry_run = options.dry_run;
-  request.force = options.force;
-  request.copy.concurrency = options.concurrency;
-  request.copy.dry_run = options.dry_run;
-  request.copy.same_registry = options.source.repository.registry == options.destination.registry;
-  request.copy.http = hosts.http();
-  request.copy.retry = hosts.retry();
-  request.copy.cancel = cancel;
-  request.copy.presence = aws->presence;
-  request.limits = aws->limits;
-  request.referrers = options.referrers;
 
   log.info("mirroring " + options.source.str() + " to " + options.destination.str() +
            (options.dry_run ? " (dry run)" : ""));

@@ -80,6 +80,24 @@ Expected<AwsHooks> Hosts::aws(const name::Repository& destination, const std::st
   return hooks;
 }
 
+mirror::MirrorRequest Hosts::mirror_request(const AwsHooks& hooks, const std::string& source_host,
+                                            const std::string& destination_host,
+                                            bool dry_run) const {
+  mirror::MirrorRequest request;
+  request.dry_run = dry_run;
+  request.force = options_.force;
+  request.copy.concurrency = options_.concurrency;
+  request.copy.dry_run = dry_run;
+  request.copy.same_registry = source_host == destination_host;
+  request.copy.http = http_;
+  request.copy.retry = retry_;
+  request.copy.cancel = cancel_;
+  request.copy.presence = hooks.presence;
+  request.limits = hooks.limits;
+  request.referrers = options_.referrers;
+  return request;
+}
+
 bool Hosts::insecure(const std::string& host) const {
   for (const auto& entry : options_.insecure_registries)
     if (entry == host) return true;

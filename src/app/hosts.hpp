@@ -34,6 +34,12 @@ class Hosts {
   Expected<AwsHooks> aws(const name::Repository& destination, const std::string& source_ref,
                          std::optional<bool> create = std::nullopt);
 
+  // A request with what every image of the run shares (the options' force, concurrency, dry run
+  // and referrers; the HTTP and retry settings; the destination's AWS hooks): the caller adds
+  // the image, its tags and platforms.
+  mirror::MirrorRequest mirror_request(const AwsHooks& hooks, const std::string& source_host,
+                                       const std::string& destination_host, bool dry_run) const;
+
   std::shared_ptr<registry::Transport> source(const std::string& host);
   std::shared_ptr<registry::Transport> destination(const std::string& host);
   std::uint64_t request_count();

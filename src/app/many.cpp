@@ -1,11 +1,10 @@
 #include "app/many.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "registry/repository.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -25,21 +24,12 @@ sync::JobReport failed_entry(const config::Config& config, std::size_t entry, st
   return r;
 }
 
-Expected<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::Usage, "cannot read " + path, "check the path");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
-std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::Repository& repo) {
+std::shared_ptr<Shared::Listing> Shared::listed(const name::Repository& repo) {
   std::shared_ptr<Listing> listing;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = tags.find(repo.str()); it != tags.end()) return it->second;
     auto& slot = listings_[repo.str()];
     if (!slot) slot = std::make_shared<Listing>();
     listing = slot;
@@ -47,12 +37,22 @@ std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::
   std::call_once(listing->once, [&] {
     http::Client client(hosts.http());
     registry::Repository source(hosts.source(repo.registry), repo.path, false);
-    auto listed = source.list_tags(client, kMaxListingPages);
+    listing->result = source.list_tags(client, kMaxListingPages);
     // Incomplete or failed: the referrers check lists (or asks tag by tag) itself.
-    if (listed && listed->complete)
-      listing->tags = std::make_shared<const std::vector<std::string>>(std::move(listed->tags));
+    if (*listing->result && (*listing->result)->complete)
+      listing->complete =
+          std::make_shared<const std::vector<std::string>>((*listing->result)->tags);
   });
-  return listing->tags;
+  return listing;
+}
+
+const Expected<registry::Repository::TagList>& Shared::source_listing(
+    const name::Repository& repo) {
+  return *listed(repo)->result;
+}
+
+std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::Repository& repo) {
+  return listed(repo)->complete;
 }
 
 std::shared_ptr<std::atomic<int>> Shared::referrers_api(const name::Repository& repo) {
@@ -95,7 +95,8 @@ Planned expand(const config::Config& config, Shared& shared) {
   Planned out;
   std::map<std::string, std::string> locked;  // registry/repo:tag -> digest
   if (options.locked) {
-    auto text = read_file(options.lock_file);
+    auto text = util::read_file(options.lock_file, "lock file",
+                                "give the file an earlier run wrote with --lock-file");
     auto records = text ? sync::parse_lock(*text, options.lock_file)
                         : Expected<std::vector<sync::LockRecord>>(text.error());
     if (!records) {
@@ -105,7 +106,6 @@ Planned expand(const config::Config& config, Shared& shared) {
     }
     for (const auto& r : *records) locked[r.source] = r.digest;
   }
-  http::Client client(shared.hosts.http());
   sync::TagLister lister = [&](const name::Repository& repo) -> Expected<std::vector<std::string>> {
     if (options.locked) {
       // The lock file stands in for the listing: a pattern chooses among the tags it holds.
@@ -116,18 +116,15 @@ Planned expand(const config::Config& config, Shared& shared) {
       }
       return tags;
     }
-    registry::Repository source(shared.hosts.source(repo.registry), repo.path, false);
-    auto listed = source.list_tags(client, kMaxListingPages);
+    const auto& listed = shared.source_listing(repo);
     if (!listed) return listed.error();
     if (!listed->complete)
       util::Log::get().warning(repo.str() + " has more than " + std::to_string(kMaxListingPages) +
                                " pages of tags; the selection sees the first " +
                                std::to_string(listed->tags.size()));
-    else
-      shared.tags[repo.str()] = std::make_shared<const std::vector<std::string>>(listed->tags);
     util::Log::get().info("listed " + std::to_string(listed->tags.size()) + " tags of " +
                           repo.str());
-    return std::move(listed->tags);
+    return listed->tags;
   };
   auto expansion = sync::expand_jobs(config, options.tag_templates, options.platforms, lister);
   for (auto index : expansion.selected_nothing)
@@ -161,7 +158,6 @@ namespace {
 
 sync::JobReport run_job(const sync::Job& job, std::size_t order, Shared& shared, bool dry_run,
                         http::Client& client, mirror::MirrorResult* keep) {
-  const auto& options = shared.options;
   sync::JobReport r;
   r.order = order;
   r.entry = job.entry;
@@ -183,27 +179,18 @@ sync::JobReport run_job(const sync::Job& job, std::size_t order, Shared& shared,
       shared.hosts.aws(job.destination, job.source.str(), shared.config.defaults.create_repository);
   if (!hooks) return fail(hooks.error());
 
-  mirror::MirrorRequest request;
+  auto request = shared.hosts.mirror_request(*hooks, job.source.repository.registry,
+                                             job.destination.registry, dry_run);
   const std::string pinned = !job.pinned_digest.empty() ? job.pinned_digest : job.source.digest;
   request.source_reference = pinned.empty() ? job.source.tag : pinned;
   request.source_tag = job.source.tag;
   request.pinned_digest = pinned;
   request.tag_templates = job.tag_templates;
   request.platforms = job.platforms;
-  request.dry_run = dry_run;
-  request.force = options.force;
-  request.copy.concurrency = options.concurrency;
-  request.copy.dry_run = dry_run;
-  request.copy.same_registry = job.source.repository.registry == job.destination.registry;
-  request.copy.http = shared.hosts.http();
-  request.copy.retry = shared.hosts.retry();
-  request.copy.cancel = shared.cancel;
-  request.copy.presence = hooks->presence;
   request.copy.ledger = shared.ledger;
   request.copy.budget = shared.budget;
   request.client = &client;
-  request.limits = hooks->limits;
-  request.referrers = shared.config.defaults.referrers.value_or(options.referrers);
+  if (shared.config.defaults.referrers) request.referrers = *shared.config.defaults.referrers;
   if (request.referrers.mode != mirror::ReferrerMode::Off) {
     request.source_hints.tags = [&shared, repo = job.source.repository] {
       return shared.source_tags(repo);

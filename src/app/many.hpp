@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "app/hosts.hpp"
@@ -13,6 +14,7 @@
 #include "cli/options.hpp"
 #include "config/config.hpp"
 #include "mirror/mirror.hpp"
+#include "registry/repository.hpp"
 #include "sync/job.hpp"
 #include "sync/report.hpp"
 
@@ -43,9 +45,10 @@ struct Shared {
   const std::atomic<bool>* cancel;
   std::shared_ptr<mirror::BlobLedger> ledger = std::make_shared<mirror::BlobLedger>();
   std::shared_ptr<mirror::TransferBudget> budget;
-  std::map<std::string, std::shared_ptr<const std::vector<std::string>>> tags;  // by source repo
-  // The source repository's tags for the referrers check (cosign and tag schema tags): listed
-  // once per repository in a run, not once per image.
+  // A source repository's tags, listed once per run however many entries and referrers checks
+  // ask (a pattern entry's selection, then the referrers check of each of its images).
+  const Expected<registry::Repository::TagList>& source_listing(const name::Repository& repo);
+  // The same listing when it is complete (the referrers check needs every tag), else null.
   std::shared_ptr<const std::vector<std::string>> source_tags(const name::Repository& repo);
   // Whether the source's registry serves the referrers API, asked once per registry.
   std::shared_ptr<std::atomic<int>> referrers_api(const name::Repository& repo);
@@ -53,8 +56,10 @@ struct Shared {
  private:
   struct Listing {
     std::once_flag once;
-    std::shared_ptr<const std::vector<std::string>> tags;
+    std::optional<Expected<registry::Repository::TagList>> result;
+    std::shared_ptr<const std::vector<std::string>> complete;
   };
+  std::shared_ptr<Listing> listed(const name::Repository& repo);  // listing once, then cached
   struct Probe {
     std::once_flag once;
     std::shared_ptr<std::atomic<int>> state = std::make_shared<std::atomic<int>>(0);

@@ -1,8 +1,6 @@
 // `ecr-mirror --config`: expand (or take the plan's shard), run, list the stale tags, report.
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "app/app.hpp"
 #include "app/many.hpp"
@@ -10,7 +8,7 @@
 #include "oci/referrers.hpp"
 #include "registry/repository.hpp"
 #include "sync/plan.hpp"
-#include "util/crypto.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -71,20 +69,16 @@ Expected<detail::Planned> shard_jobs(const config::Config& config, const cli::Op
                                      std::vector<sync::StaleTags>& stale) {
   auto shard = sync::parse_shard(options.shard);
   if (!shard) return shard.error();
-  std::ifstream in(options.plan_file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto plan = sync::parse_plan(text.str(), options.plan_file);
+  auto text = util::read_file(options.plan_file, "plan", "give the file ecr-mirror plan wrote");
+  if (!text) return text.error();
+  auto plan = sync::parse_plan(*text, options.plan_file);
   if (!plan) return plan.error();
   if (plan->shards != shard->second)
     return make_error(ErrorKind::Usage,
                       "--shard " + options.shard + " does not match the plan's " +
                           std::to_string(plan->shards) + " shards",
                       "pass the matrix the plan printed (its shard values)");
-  std::ifstream config_in(config.path, std::ios::binary);
-  std::ostringstream config_text;
-  config_text << config_in.rdbuf();
-  if (plan->config_digest != "sha256:" + util::sha256_hex(config_text.str()))
+  if (plan->config_digest != config.digest)
     return make_error(ErrorKind::Usage,
                       options.plan_file + " was made from another version of " + config.path,
                       "run ecr-mirror plan again with this config, then the shards");

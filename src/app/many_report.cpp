@@ -1,23 +1,16 @@
 // The end of a many-images run, a plan or a merge: log lines, the step summary (one row per image,
 // failures first), the outputs, the report and lock files, and the exit code.
-#include <fstream>
-#include <sstream>
 
 #include "app/app.hpp"
 #include "app/many.hpp"
+#include "app/report.hpp"
 #include "cli/outputs.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace ecrm::app::detail {
 namespace {
-
-std::string cell(const std::string& text) {
-  std::string out;
-  for (char c : text)
-    out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
-  return out;
-}
 
 std::string summary_markdown(const sync::RunReport& report) {
   std::string md = "### ecr-mirror: " + std::to_string(report.jobs.size()) + " images" +
@@ -34,8 +27,9 @@ std::string summary_markdown(const sync::RunReport& report) {
   for (bool failures : {true, false}) {
     for (const auto& j : report.jobs) {
       if ((j.status == "failed") != failures) continue;
-      md += "| " + std::string(failures ? ":x: failed: " + cell(j.error) : j.status) + " | `" +
-            j.source + "` | " + (j.destination.empty() ? "" : "`" + j.destination + "`") + " | " +
+      md += "| " + std::string(failures ? ":x: failed: " + table_cell(j.error) : j.status) +
+            " | `" + j.source + "` | " + (j.destination.empty() ? "" : "`" + j.destination + "`") +
+            " | " +
             (j.mirrored_digest.empty() ? "" : "`" + j.mirrored_digest.substr(0, 19) + "…`") +
             " | " + (j.tags_pushed.empty() ? "" : "`" + util::join(j.tags_pushed, "`, `") + "`") +
             " | " + std::to_string(j.blobs_copied) + " / " + std::to_string(j.blobs_present) +
@@ -48,16 +42,6 @@ std::string summary_markdown(const sync::RunReport& report) {
           "` that no selection chooses any more " + "(not deleted): `" +
           util::join(s.tags, "`, `") + "`\n";
   return md;
-}
-
-Status write_file(const std::string& path, const std::string& text, const char* what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out)
-    return make_error(ErrorKind::Usage, "cannot write the " + std::string(what) + " " + path,
-                      "check that its directory exists and is writable");
-  return {};
 }
 
 }  // namespace
@@ -91,14 +75,14 @@ int finish(const cli::Options& options, const cli::EnvLookup& env, sync::RunRepo
   }
   Status written;
   if (!options.report_file.empty())
-    written = write_file(options.report_file, sync::report_json(report), "report file");
+    written = util::write_file(options.report_file, sync::report_json(report), "report file");
   if (written && !options.lock_file.empty() && !options.locked && !options.dry_run &&
       options.command == cli::Command::Mirror) {
     std::vector<sync::LockRecord> records;
     for (const auto& j : report.jobs)
       if (j.status != "failed" && !j.source_digest.empty())
         records.push_back({j.source, j.source_digest});
-    written = write_file(options.lock_file, sync::lock_json(records), "lock file");
+    written = util::write_file(options.lock_file, sync::lock_json(records), "lock file");
   }
   if (!written) return fail_run(written.error());
   cli::OutputList outputs = {
@@ -152,10 +136,9 @@ int run_check(const cli::Options& options) {
 int run_merge(const cli::Options& options, const cli::EnvLookup& env) {
   std::vector<sync::RunReport> reports;
   for (const auto& path : options.reports) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto parsed = sync::parse_report(text.str(), path);
+    auto text = util::read_file(path, "report", "give the reports ecr-mirror --report-file wrote");
+    if (!text) return fail_run(text.error());
+    auto parsed = sync::parse_report(*text, path);
     if (!parsed) return fail_run(parsed.error());
     reports.push_back(std::move(*parsed));
   }

@@ -1,15 +1,13 @@
 // `ecr-mirror plan`: every job resolved as a dry run does (HEADs of tags; for an image that needs
 // copying its manifests and a presence check of its blobs), then shards balanced by the bytes
 // still to move, written to --plan-file, with the matrix in $GITHUB_OUTPUT.
-#include <fstream>
-#include <sstream>
 
 #include "app/app.hpp"
 #include "app/many.hpp"
 #include "app/signals.hpp"
 #include "cli/outputs.hpp"
 #include "sync/plan.hpp"
-#include "util/crypto.hpp"
+#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -26,10 +24,7 @@ int run_plan(const cli::Options& options, const cli::EnvLookup& env,
   auto reports = detail::execute(planned, session.shared, true, &results);
 
   sync::Plan plan;
-  std::ifstream in(session.config.path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  plan.config_digest = "sha256:" + util::sha256_hex(text.str());
+  plan.config_digest = session.config.digest;
   for (std::size_t i = 0; i < planned.jobs.size(); ++i) {
     sync::PlannedJob p;
     p.order = planned.orders[i];
@@ -55,12 +50,8 @@ int run_plan(const cli::Options& options, const cli::EnvLookup& env,
   plan.stale = detail::stale_tags(session.config, planned, reports, session.shared);
   sync::assign_shards(plan, options.shards);
 
-  std::ofstream out(options.plan_file, std::ios::binary | std::ios::trunc);
-  out << sync::plan_json(plan);
-  out.close();
-  if (!out)
-    return fail_run(make_error(ErrorKind::Usage, "cannot write the plan " + options.plan_file,
-                               "check that --plan-file's directory exists and is writable"));
+  if (auto written = util::write_file(options.plan_file, sync::plan_json(plan), "plan"); !written)
+    return fail_run(written.error());
   std::vector<std::uint64_t> bytes(static_cast<std::size_t>(plan.shards), 0);
   std::vector<std::size_t> count(static_cast<std::size_t>(plan.shards), 0);
   std::size_t to_copy = 0;

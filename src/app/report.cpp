@@ -15,20 +15,6 @@ std::string count_text(const RunCounts& counts) {
          std::to_string(counts.api_calls) + " API calls (OIDC, STS, ECR)";
 }
 
-// A reason quotes registry messages, which may hold the table's separator.
-std::string table_cell(const std::string& text) {
-  std::string cell;
-  for (char c : text) {
-    if (c == '|')
-      cell += "\\|";
-    else if (c == '\n')
-      cell += ' ';
-    else
-      cell += c;
-  }
-  return cell;
-}
-
 const char* outcome_text(mirror::ReferrerOutcome outcome, bool dry_run) {
   switch (outcome) {
     case mirror::ReferrerOutcome::Copied:
@@ -88,6 +74,19 @@ std::string summary_markdown(const cli::Options& options, const mirror::MirrorRe
 }
 
 }  // namespace
+
+std::string table_cell(const std::string& text) {
+  std::string cell;
+  for (char c : text) {
+    if (c == '|')
+      cell += "\\|";
+    else if (c == '\n')
+      cell += ' ';
+    else
+      cell += c;
+  }
+  return cell;
+}
 
 Status report(const cli::Options& options, const mirror::MirrorResult& result,
               const RunCounts& counts, const cli::EnvLookup& env) {

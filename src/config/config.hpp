@@ -55,6 +55,7 @@ struct Defaults {
 
 struct Config {
   std::string path;
+  std::string digest;  // sha256 of the file's bytes: a plan names the config it was made from
   Defaults defaults;
   std::vector<Entry> entries;
   std::vector<RegistrySettings> registries;

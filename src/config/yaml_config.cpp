@@ -2,13 +2,13 @@
 // the line and the key path (images[3].semver), so that a typo fails before any request.
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "config/config.hpp"
 #include "config/selection.hpp"
 #include "mirror/tag_template.hpp"
+#include "util/crypto.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 namespace ecrm::config {
@@ -360,7 +360,9 @@ class Reader {
 
 Expected<Config> parse_config(const std::string& text, const std::string& path) {
   try {
-    return Reader(path).read(YAML::Load(text));
+    auto config = Reader(path).read(YAML::Load(text));
+    if (config) config->digest = "sha256:" + util::sha256_hex(text);
+    return config;
   } catch (const YAML::Exception& e) {
     return make_error(ErrorKind::Usage,
                       path + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg,
@@ -369,16 +371,12 @@ Expected<Config> parse_config(const std::string& text, const std::string& path) 
 }
 
 Expected<Config> load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(ErrorKind::Usage, "cannot read the config file " + path,
-                      "check the path given to --config (relative paths start at the working "
-                      "directory: the repository's root in Actions)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > 4 * 1024 * 1024)
-    return make_error(ErrorKind::Usage, path + " is over 4 MiB", "split the configuration");
-  return parse_config(text.str(), path);
+  auto text = util::read_file(path, "config file",
+                              "check the path given to --config (relative paths start at the "
+                              "working directory: the repository's root in Actions)",
+                              4 << 20);
+  if (!text) return text.error();
+  return parse_config(*text, path);
 }
 
 }  // namespace ecrm::config

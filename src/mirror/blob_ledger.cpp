@@ -38,12 +38,6 @@ void BlobLedger::abandoned(const std::string& host, const std::string& digest) {
   changed_.notify_all();
 }
 
-std::string BlobLedger::holder(const std::string& host, const std::string& digest) {
-  std::lock_guard lock(mutex_);
-  auto it = blobs_.find(host + " " + digest);
-  return it == blobs_.end() ? std::string() : it->second.repository;
-}
-
 void TransferBudget::acquire() {
   std::unique_lock lock(mutex_);
   freed_.wait(lock, [&] { return free_ > 0; });

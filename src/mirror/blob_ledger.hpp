@@ -23,8 +23,6 @@ class BlobLedger {
   Claim claim(const std::string& host, const std::string& digest, const std::atomic<bool>* cancel);
   void landed(const std::string& host, const std::string& digest, const std::string& repository);
   void abandoned(const std::string& host, const std::string& digest);
-  // A repository on `host` known to hold the blob, "" when none.
-  std::string holder(const std::string& host, const std::string& digest);
 
  private:
   struct State {

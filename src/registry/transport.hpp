@@ -69,9 +69,6 @@ class Transport {
   bool takes_monolithic_upload() const { return monolithic_upload_.load(); }
   void refuse_monolithic_upload() { monolithic_upload_.store(false); }
 
-  // Docker Hub's pull allowance as its last answer stated it (RateLimit-Remaining), -1 unknown.
-  long pulls_remaining() const { return pulls_remaining_.load(); }
-
  private:
   struct Token {
     std::string value;
@@ -94,6 +91,7 @@ class Transport {
   std::map<std::string, Token> tokens_;       // by joined scope set
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<bool> monolithic_upload_{true};
+  // Docker Hub's pull allowance as its last answer stated it (RateLimit-Remaining), -1 unknown.
   std::atomic<long> pulls_remaining_{-1};
   std::atomic<bool> warned_low_pulls_{false};
   std::mutex pace_mutex_;
