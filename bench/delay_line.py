@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """A user-space delay line for the wide-area bench (this kernel has no netem): a TCP proxy on
 loopback that holds every chunk D ms before passing it on, each way, and paces each connection to
-R Mbit/s each way. A round trip through it costs 2·D. It writes its own CPU time (user+sys) to
+R Mbit/s each way. A round trip through it costs 2·D, and so does opening a connection: the
+client's first bytes leave 2·D late, as after a TCP handshake (SYN, SYN-ACK), so a tool that opens
+more connections pays for them as it would on a real path. It writes its own CPU time (user+sys) to
 --cpu-file when it exits, so the bench can show it is not the bottleneck.
 
   delay_line.py --upstream 127.0.0.1:PORT --delay-ms 15 --mbit 200 --ready-file F --cpu-file C
@@ -18,17 +20,19 @@ import time
 CHUNK = 256 * 1024
 
 
-async def pump(reader, writer, delay, rate):
+async def pump(reader, writer, delay, rate, handshake=0.0):
     """Copies reader to writer: each chunk leaves `delay` s after it arrived, and no faster than
     `rate` bytes/s (a token bucket without burst). The queue holds about one bandwidth-delay
-    product, as a TCP window would: a sender cannot run further ahead of the wire than that."""
+    product, as a TCP window would: a sender cannot run further ahead of the wire than that.
+    Nothing leaves before `handshake` s after the connection opened."""
+    opened = time.monotonic()
     window = int(rate * delay * 2) if rate else 8 * CHUNK
     queue = asyncio.Queue(maxsize=max(4, window // CHUNK + 2))
 
     async def receive():
         while True:
             data = await reader.read(CHUNK)
-            await queue.put((time.monotonic() + delay, data))
+            await queue.put((max(time.monotonic(), opened + handshake) + delay, data))
             if not data:
                 return
 
@@ -69,7 +73,7 @@ async def serve(args):
             client_writer.close()
             return
         try:
-            await asyncio.gather(pump(client_reader, upstream_writer, delay, rate),
+            await asyncio.gather(pump(client_reader, upstream_writer, delay, rate, 2 * delay),
                                  pump(upstream_reader, client_writer, delay, rate),
                                  return_exceptions=True)
         finally:

@@ -38,10 +38,6 @@ std::shared_ptr<Shared::Listing> Shared::listed(const name::Repository& repo) {
     http::Client client(hosts.http());
     registry::Repository source(hosts.source(repo.registry), repo.path, false);
     listing->result = source.list_tags(client, kMaxListingPages);
-    // Incomplete or failed: the referrers check lists (or asks tag by tag) itself.
-    if (*listing->result && (*listing->result)->complete)
-      listing->complete =
-          std::make_shared<const std::vector<std::string>>((*listing->result)->tags);
   });
   return listing;
 }
@@ -49,10 +45,6 @@ std::shared_ptr<Shared::Listing> Shared::listed(const name::Repository& repo) {
 const Expected<registry::Repository::TagList>& Shared::source_listing(
     const name::Repository& repo) {
   return *listed(repo)->result;
-}
-
-std::shared_ptr<const std::vector<std::string>> Shared::source_tags(const name::Repository& repo) {
-  return listed(repo)->complete;
 }
 
 std::shared_ptr<std::atomic<int>> Shared::referrers_api(const name::Repository& repo) {
@@ -156,8 +148,15 @@ Planned expand(const config::Config& config, Shared& shared) {
 
 namespace {
 
+// A worker's two connections, kept from one image to the next: destination and source.
+struct WorkerClients {
+  explicit WorkerClients(const http::ClientConfig& config) : destination(config), source(config) {}
+  http::Client destination;
+  http::Client source;
+};
+
 sync::JobReport run_job(const sync::Job& job, std::size_t order, Shared& shared, bool dry_run,
-                        http::Client& client, mirror::MirrorResult* keep) {
+                        WorkerClients& clients, mirror::MirrorResult* keep) {
   sync::JobReport r;
   r.order = order;
   r.entry = job.entry;
@@ -189,11 +188,12 @@ sync::JobReport run_job(const sync::Job& job, std::size_t order, Shared& shared,
   request.platforms = job.platforms;
   request.copy.ledger = shared.ledger;
   request.copy.budget = shared.budget;
-  request.client = &client;
+  request.client = &clients.destination;
+  request.source_client = &clients.source;
   if (shared.config.defaults.referrers) request.referrers = *shared.config.defaults.referrers;
   if (request.referrers.mode != mirror::ReferrerMode::Off) {
-    request.source_hints.tags = [&shared, repo = job.source.repository] {
-      return shared.source_tags(repo);
+    request.source_hints.listing = [&shared, repo = job.source.repository] {
+      return &shared.source_listing(repo);
     };
     request.source_hints.api = shared.referrers_api(job.source.repository);
   }
@@ -246,7 +246,7 @@ std::vector<sync::JobReport> execute(const Planned& planned, Shared& shared, boo
   std::atomic<std::size_t> next{0};
   const std::string total = std::to_string(jobs.size());
   auto work = [&] {
-    http::Client client(shared.hosts.http());
+    WorkerClients clients(shared.hosts.http());
     while (true) {
       const std::size_t g = next.fetch_add(1);
       if (g >= groups.size()) return;
@@ -262,7 +262,7 @@ std::vector<sync::JobReport> execute(const Planned& planned, Shared& shared, boo
         }
         util::Log::set_thread_context(
             jobs.size() > 1 ? "[" + std::to_string(i + 1) + "/" + total + "] " : std::string());
-        reports[i] = run_job(jobs[i], planned.orders[i], shared, dry_run, client,
+        reports[i] = run_job(jobs[i], planned.orders[i], shared, dry_run, clients,
                              results ? &(*results)[i] : nullptr);
         util::Log::set_thread_context({});
       }

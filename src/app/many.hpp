@@ -48,8 +48,6 @@ struct Shared {
   // A source repository's tags, listed once per run however many entries and referrers checks
   // ask (a pattern entry's selection, then the referrers check of each of its images).
   const Expected<registry::Repository::TagList>& source_listing(const name::Repository& repo);
-  // The same listing when it is complete (the referrers check needs every tag), else null.
-  std::shared_ptr<const std::vector<std::string>> source_tags(const name::Repository& repo);
   // Whether the source's registry serves the referrers API, asked once per registry.
   std::shared_ptr<std::atomic<int>> referrers_api(const name::Repository& repo);
 
@@ -57,7 +55,6 @@ struct Shared {
   struct Listing {
     std::once_flag once;
     std::optional<Expected<registry::Repository::TagList>> result;
-    std::shared_ptr<const std::vector<std::string>> complete;
   };
   std::shared_ptr<Listing> listed(const name::Repository& repo);  // listing once, then cached
   struct Probe {

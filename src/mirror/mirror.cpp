@@ -1,9 +1,11 @@
 #include "mirror/mirror.hpp"
 
 #include <chrono>
+#include <future>
 #include <optional>
 #include <set>
 
+#include "mirror/first_look.hpp"
 #include "mirror/limits.hpp"
 #include "mirror/tag_template.hpp"
 #include "mirror/tree.hpp"
@@ -21,7 +23,8 @@ std::string hex_of(const std::string& digest) {
 // Referrers travel once their subjects exist at the destination, before any tag moves.
 // `root` gives the index's children; it is called only when they could have referrers.
 Status copy_referrers(registry::Repository& source, registry::Repository& destination,
-                      http::Client& client, const MirrorRequest& request,
+                      http::Client& source_client, http::Client& client,
+                      const MirrorRequest& request, const SourceHints& hints,
                       const std::function<Expected<oci::Manifest>()>& root, MirrorResult& result) {
   if (request.referrers.mode == ReferrerMode::Off) return {};
   auto& log = util::Log::get();
@@ -40,9 +43,9 @@ Status copy_referrers(registry::Repository& source, registry::Repository& destin
   job.policy = request.referrers;
   job.copy = request.copy;
   job.dry_run = request.dry_run;
-  job.hints = request.source_hints;
+  job.hints = hints;
   log.group_begin("Referrers");
-  auto synced = sync_referrers(source, destination, client, job);
+  auto synced = sync_referrers(source, destination, source_client, client, job);
   log.group_end();
   if (!synced) return synced.error();
   result.referrers = std::move(*synced);
@@ -66,38 +69,29 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   const auto started = std::chrono::steady_clock::now();
   auto& log = util::Log::get();
   std::optional<http::Client> own_client;
+  std::optional<http::Client> own_source_client;
   if (!request.client) own_client.emplace(request.copy.http);
+  if (!request.source_client) own_source_client.emplace(request.copy.http);
   http::Client& client = request.client ? *request.client : *own_client;
+  http::Client& source_client = request.source_client ? *request.source_client : *own_source_client;
   MirrorResult result;
   result.dry_run = request.dry_run;
 
-  // 1. Pin the source digest with a HEAD (free against Docker Hub's pull limit); GET only when the
-  //    registry does not say the digest.
-  auto head = source.head_manifest(client, request.source_reference);
-  if (!head) return head.error();
-  if (!*head) {
-    return make_error(ErrorKind::NotFound,
-                      "the source " + source.display() + (request.source_tag.empty() ? "@" : ":") +
-                          request.source_reference + " does not exist",
-                      "check --source: the repository, tag or digest is wrong, or the credentials "
-                      "cannot see it");
-  }
-  std::optional<Node> root;
-  result.source_digest = (*head)->digest;
-  if (!request.pinned_digest.empty()) result.source_digest = request.pinned_digest;
-  if (result.source_digest.empty()) {
-    auto fetched = fetch_manifest(source, client, request.source_reference);
-    if (!fetched) return fetched.error();
-    result.source_digest = fetched->data.digest;
-    root = std::move(*fetched);
-  }
+  // 1. Pin the source digest; meanwhile the destination says what its rolling tags hold.
+  auto look =
+      first_look(source, source_client,
+                 SourcePin{request.source_reference, request.source_tag, request.pinned_digest},
+                 destination, client, request.tag_templates);
+  if (!look) return look.error();
+  result.source_digest = look->source_digest;
+  std::optional<Node> root = std::move(look->root);
   log.info("source " + source.display() + ":" + request.source_reference + " is " +
            result.source_digest);
 
   // A platform filter writes a new index, so its digest is only known after reading the source.
   auto load_root = [&]() -> Status {
     if (root) return {};
-    auto fetched = fetch_manifest(source, client, result.source_digest);
+    auto fetched = fetch_manifest(source, source_client, result.source_digest);
     if (!fetched) return fetched.error();
     root = std::move(*fetched);
     return {};
@@ -129,13 +123,31 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   if (!tags) return tags.error();
   result.tags = *tags;
 
+  // The referrers check reads the source's tag listing; it is asked for now, while the
+  // destination answers for the digest's own tags, unless the run already has it.
+  // Until it is back, source_client is the listing's: only the destination is asked.
+  SourceHints hints = request.source_hints;
+  std::future<Expected<registry::Repository::TagList>> listing_future;
+  std::optional<Expected<registry::Repository::TagList>> listing;
+  if (side_by_side(source, destination) && request.referrers.mode != ReferrerMode::Off &&
+      !hints.listing) {
+    const std::string context = util::Log::thread_context();
+    listing_future = std::async(std::launch::async, [&, context] {
+      util::Log::set_thread_context(context);
+      return source.list_tags(source_client, kReferrerTagPages);
+    });
+    hints.listing = [&]() { return &*listing; };
+  }
+
   // 2. Compare: HEAD every destination tag.
   std::vector<std::string> stale;
   std::set<std::string> existing_elsewhere;  // stale tags that exist, pointing at another digest
   std::set<std::string> already_right;
   bool content_present = false;
   for (const auto& tag : result.tags) {
-    auto existing = destination.resolve_digest(client, tag);
+    auto known = look->destination_tags.find(tag);
+    auto existing = known != look->destination_tags.end() ? Expected<std::string>(known->second)
+                                                          : destination.resolve_digest(client, tag);
     if (!existing) return existing.error();
     if (*existing == result.mirrored_digest) {
       content_present = true;
@@ -148,19 +160,21 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
                (existing->empty() ? std::string(" does not exist") : " points at " + *existing));
     }
   }
+  if (listing_future.valid()) listing.emplace(listing_future.get());
   if (stale.empty() && !request.force) {
     log.info("every tag already points at " + result.mirrored_digest);
     // The referrers' subjects: the index's children, read from the destination (the same bytes;
     // a GET from Docker Hub would count against its pull limit).
     auto mirrored = [&]() -> Expected<oci::Manifest> {
       if (root) return root->parsed;
-      if (!oci::is_index_media_type((*head)->media_type) && !(*head)->media_type.empty())
+      if (!oci::is_index_media_type(look->media_type) && !look->media_type.empty())
         return oci::Manifest{};
       auto fetched = fetch_manifest(destination, client, result.mirrored_digest);
       if (!fetched) return fetched.error();
       return std::move(fetched->parsed);
     };
-    if (auto status = copy_referrers(source, destination, client, request, mirrored, result);
+    if (auto status = copy_referrers(source, destination, source_client, client, request, hints,
+                                     mirrored, result);
         !status)
       return status.error();
     result.seconds =
@@ -173,7 +187,7 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   //    image (it validates references on manifest PUT), so only tags remain to write.
   if (auto status = load_root(); !status) return status.error();
   Tree tree;
-  if (auto status = collect(source, client, std::move(*root), 0, tree); !status)
+  if (auto status = collect(source, source_client, std::move(*root), 0, tree); !status)
     return status.error();
   result.media_type = tree.nodes.back().data.media_type;
   result.platforms = tree.platforms;
@@ -209,7 +223,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   }
   if (request.dry_run) {
     auto mirrored = [&]() -> Expected<oci::Manifest> { return tree.nodes.back().parsed; };
-    if (auto status = copy_referrers(source, destination, client, request, mirrored, result);
+    if (auto status = copy_referrers(source, destination, source_client, client, request, hints,
+                                     mirrored, result);
         !status)
       return status.error();
     result.tags_pushed = stale;
@@ -254,7 +269,9 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   }
   const Node& top = tree.nodes.back();
   auto mirrored = [&]() -> Expected<oci::Manifest> { return top.parsed; };
-  if (auto status = copy_referrers(source, destination, client, request, mirrored, result); !status)
+  if (auto status = copy_referrers(source, destination, source_client, client, request, hints,
+                                   mirrored, result);
+      !status)
     return status.error();
   for (const auto& tag : stale) {
     if (auto status = destination.put_manifest(client, tag, top.data.media_type, top.data.bytes);

@@ -36,9 +36,11 @@ struct MirrorRequest {
   DestinationLimits limits;
   ReferrerPolicy referrers;
   SourceHints source_hints;
-  // The manifest requests' connection: a many-images run passes each worker's, so that images
-  // after the first reuse its connections (TCP and TLS) to the registries. Null: one of its own.
+  // The manifest requests' connections, one for the destination and one for the source, which
+  // are asked side by side: a many-images run passes each worker's, so that images after the first
+  // reuse its connections (TCP and TLS) to the registries. Null: one of its own.
   http::Client* client = nullptr;
+  http::Client* source_client = nullptr;
 };
 
 struct MirrorResult {

@@ -1,4 +1,5 @@
 // The source side of referrers: what refers to each mirrored manifest.
+#include <optional>
 #include <set>
 
 #include "mirror/referrers.hpp"
@@ -7,9 +8,6 @@
 
 namespace ecrm::mirror::detail {
 namespace {
-
-// 20 pages of 1000: the cosign tags of repositories with more tags are looked for one by one.
-constexpr std::size_t kMaxTagPages = 20;
 
 // Real images carry a handful of referrers; a source that lists more than this is broken or
 // hostile, and copying all of it would take the run over. The rest is reported, not copied.
@@ -71,25 +69,20 @@ class SourceLister {
   }
 
   Known has_tag(const std::string& tag) {
-    if (!tags_loaded_ && hints_.tags) {
-      if (auto known = hints_.tags()) {
-        tags_loaded_ = tags_complete_ = true;
-        tags_.insert(known->begin(), known->end());
-        for (const auto& name : *known)
-          any_subject_tag_ = any_subject_tag_ || oci::parse_subject_tag(name);
-      }
-    }
     if (!tags_loaded_) {
       tags_loaded_ = true;
-      auto listed = source_.list_tags(client_, kMaxTagPages);
-      if (!listed) {
+      const Expected<registry::Repository::TagList>* known =
+          hints_.listing ? hints_.listing() : nullptr;
+      std::optional<Expected<registry::Repository::TagList>> own;
+      if (!known) known = &own.emplace(source_.list_tags(client_, kReferrerTagPages));
+      if (!*known) {
         // Without the list each tag is asked for directly: slower, never silently skipped.
         util::Log::get().info("cannot list the tags of " + source_.display() + " (" +
-                              listed.error().message + "); cosign tags are asked for one by one");
+                              known->error().message + "); cosign tags are asked for one by one");
       } else {
-        tags_complete_ = listed->complete;
-        tags_.insert(listed->tags.begin(), listed->tags.end());
-        for (const auto& name : listed->tags)
+        tags_complete_ = (*known)->complete;
+        tags_.insert((*known)->tags.begin(), (*known)->tags.end());
+        for (const auto& name : (*known)->tags)
           any_subject_tag_ = any_subject_tag_ || oci::parse_subject_tag(name);
       }
     }

@@ -53,14 +53,15 @@ std::size_t ReferrerResult::count(ReferrerOutcome outcome) const {
 }
 
 Expected<ReferrerResult> sync_referrers(registry::Repository& source,
-                                        registry::Repository& destination, http::Client& client,
+                                        registry::Repository& destination,
+                                        http::Client& source_client, http::Client& client,
                                         const ReferrerJob& job) {
   ReferrerResult result;
   if (job.policy.mode == ReferrerMode::Off) return result;
   auto& log = util::Log::get();
   const bool require = job.policy.mode == ReferrerMode::Require;
-  auto discovery =
-      detail::discover_referrers(source, client, job.root, job.children, job.policy, job.hints);
+  auto discovery = detail::discover_referrers(source, source_client, job.root, job.children,
+                                              job.policy, job.hints);
   if (!discovery) return discovery.error();
   result.records = std::move(discovery->filtered);
   result.listing_failures = std::move(discovery->listing_failures);
@@ -131,7 +132,7 @@ Expected<ReferrerResult> sync_referrers(registry::Repository& source,
           return status.error();
         continue;
       }
-      auto node = fetch_manifest(source, client, item.found.listed.digest);
+      auto node = fetch_manifest(source, source_client, item.found.listed.digest);
       if (!node) {
         if (auto status = skip(item.record, node.error().message); !status) return status.error();
         continue;
@@ -151,7 +152,7 @@ Expected<ReferrerResult> sync_referrers(registry::Repository& source,
         if (auto status = skip(item.record, reason); !status) return status.error();
         continue;
       }
-      if (auto status = collect(source, client, std::move(*node), 1, item.tree); !status) {
+      if (auto status = collect(source, source_client, std::move(*node), 1, item.tree); !status) {
         if (auto skipped = skip(item.record, status.error().message); !skipped)
           return skipped.error();
         continue;

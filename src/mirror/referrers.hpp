@@ -54,13 +54,17 @@ struct ReferrerResult {
 };
 
 // What a run already knows of the source (a many-images run shares it between images): its
-// repository's complete tag list, and whether its registry serves the referrers API. Saves the
-// listing and the probe that each image would otherwise pay.
+// repository's tag listing, and whether its registry serves the referrers API. Saves the listing
+// and the probe that each image would otherwise pay, or their round trips.
 struct SourceHints {
-  // Called when the tags are first needed; a complete list, or null: list them here.
-  std::function<std::shared_ptr<const std::vector<std::string>>()> tags;
+  // Called when the tags are first needed: the listing as the run got it (an error or a list cut
+  // at its page limit included), used as if the referrers check had asked; null: list them here.
+  std::function<const Expected<registry::Repository::TagList>*()> listing;
   std::shared_ptr<std::atomic<int>> api;  // 0 unknown, 1 served, 2 absent
 };
+
+// 20 pages of 1000: the cosign tags of repositories with more tags are looked for one by one.
+inline constexpr std::size_t kReferrerTagPages = 20;
 
 // The mirrored manifests' digests, read only when they could have referrers.
 using SubjectSource = std::function<Expected<std::vector<std::string>>()>;
@@ -79,9 +83,11 @@ struct ReferrerJob {
 };
 
 // Finds, compares and copies. Errors only under `require` (or cancellation); under auto the
-// failures are in the records and listing_failures.
+// failures are in the records and listing_failures. `source_client` reads the source,
+// `client` writes the destination.
 Expected<ReferrerResult> sync_referrers(registry::Repository& source,
-                                        registry::Repository& destination, http::Client& client,
+                                        registry::Repository& destination,
+                                        http::Client& source_client, http::Client& client,
                                         const ReferrerJob& job);
 
 // The root index's platform children, whose referrers travel too. Attestation manifests

@@ -245,4 +245,20 @@ Expected<std::vector<std::string>> render_tags(const std::vector<std::string>& t
   return ordered;
 }
 
+Expected<std::vector<std::string>> render_rolling_tags(const std::vector<std::string>& templates,
+                                                       std::string_view source_tag) {
+  std::vector<std::string> rolling;
+  std::set<std::string> seen;
+  const TagContext context{std::string(source_tag), std::string()};
+  for (const auto& tmpl : templates) {
+    auto segments = parse_template(tmpl);
+    if (!segments) return segments.error();
+    if (uses_digest(*segments)) continue;
+    auto rendered = render_tag(tmpl, context);
+    if (!rendered) return rendered.error();
+    if (seen.insert(*rendered).second) rolling.push_back(std::move(*rendered));
+  }
+  return rolling;
+}
+
 }  // namespace ecrm::mirror

@@ -30,4 +30,9 @@ Expected<std::string> render_tag(std::string_view tmpl, const TagContext& contex
 Expected<std::vector<std::string>> render_tags(const std::vector<std::string>& templates,
                                                const TagContext& context);
 
+// The tags of the templates without a digest placeholder, rendered from the source tag alone:
+// they can be asked for at the destination before the source has said its digest.
+Expected<std::vector<std::string>> render_rolling_tags(const std::vector<std::string>& templates,
+                                                       std::string_view source_tag);
+
 }  // namespace ecrm::mirror

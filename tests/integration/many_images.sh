@@ -168,7 +168,8 @@ assert_eq false "$(output_or_fail changed)" "changed output of the no-op"
 writes=0
 for r in DST1 DST2; do writes=$((writes + $(count_requests "$r" 'PUT|POST|PATCH|DELETE' '.*'))); done
 assert_eq 0 "$writes" "writes during the no-op"
-# Per image: 1 source HEAD + 2 destination tag HEADs. Per run: one tag listing per pattern entry
+# Per image: 1 source HEAD + 2 destination tag HEADs; the missing image's rolling tag is asked for
+# too, while its source answers 404 (the two registries are asked side by side). Per run: one tag listing per pattern entry
 # (3), the referrers check's one listing per other source repository (16 more: python, cli and
 # the 14 apps), one referrers probe per source registry (3), and one stale-tag listing per
 # destination repository of a pattern entry (3).
@@ -184,7 +185,7 @@ for r in DST1 DST2; do
   lists=$((lists + $(count_requests "$r" GET '/v2/.*/tags/list.*')))
 done
 assert_eq 25 "$heads_src" "source manifest HEADs (24 images, and the missing one's 404)"
-assert_eq 48 "$heads_dst" "destination tag HEADs (2 per image)"
+assert_eq 49 "$heads_dst" "destination tag HEADs (2 per image, 1 for the missing one)"
 assert_eq 3 "$probes" "referrers API probes (one per source registry)"
 assert_eq $((3 + 16 + 3)) "$lists" "tag listings"
 assert_eq 0 "$other" "manifest or blob GETs and writes at the sources"

@@ -6,6 +6,7 @@
 
 using ecrm::ErrorKind;
 using ecrm::mirror::kDefaultTagTemplates;
+using ecrm::mirror::render_rolling_tags;
 using ecrm::mirror::render_tag;
 using ecrm::mirror::render_tags;
 using ecrm::mirror::TagContext;
@@ -172,6 +173,19 @@ TEST_CASE("render_tags orders immutable first and drops duplicates", "[tag_templ
 
   // One bad template fails the whole set.
   auto bad = render_tags({"{tag}", "{sha}"}, noble());
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error().message, Catch::Contains("{sha}"));
+}
+
+TEST_CASE("render_rolling_tags renders only the templates without a digest", "[tag_template]") {
+  auto rolling = render_rolling_tags(
+      {"{tag}-{digest12}", "{tag}", "latest", "sha-{digest}", "{tag}"}, "noble");
+  REQUIRE(rolling.ok());
+  CHECK(*rolling == std::vector<std::string>{"noble", "latest"});
+  auto none = render_rolling_tags({"{digest12}"}, "");
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  auto bad = render_rolling_tags({"{tag}", "{sha}"}, "noble");
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("{sha}"));
 }
