@@ -2,30 +2,31 @@
 
 #include <future>
 
+#include "mirror/referrers.hpp"
 #include "mirror/tag_template.hpp"
 #include "util/log.hpp"
 
 namespace ecrm::mirror {
 namespace {
 
-Status pin_source(registry::Repository& source, http::Client& client, const SourcePin& pin,
-                  FirstLook& look) {
+Status pin_source(registry::Repository& source, http::Client& client,
+                  const FirstLookRequest& request, FirstLook& look) {
   // A HEAD is free against Docker Hub's pull limit; GET only when the registry does not say the
   // digest.
-  auto head = source.head_manifest(client, pin.reference);
+  auto head = source.head_manifest(client, request.reference);
   if (!head) return head.error();
   if (!*head) {
     return make_error(ErrorKind::NotFound,
-                      "the source " + source.display() + (pin.tag.empty() ? "@" : ":") +
-                          pin.reference + " does not exist",
+                      "the source " + source.display() + (request.source_tag.empty() ? "@" : ":") +
+                          request.reference + " does not exist",
                       "check --source: the repository, tag or digest is wrong, or the "
                       "credentials cannot see it");
   }
   look.source_digest = (*head)->digest;
   look.media_type = (*head)->media_type;
-  if (!pin.pinned_digest.empty()) look.source_digest = pin.pinned_digest;
+  if (!request.pinned_digest.empty()) look.source_digest = request.pinned_digest;
   if (look.source_digest.empty()) {
-    auto fetched = fetch_manifest(source, client, pin.reference);
+    auto fetched = fetch_manifest(source, client, request.reference);
     if (!fetched) return fetched.error();
     look.source_digest = fetched->data.digest;
     look.root = std::move(*fetched);
@@ -33,12 +34,11 @@ Status pin_source(registry::Repository& source, http::Client& client, const Sour
   return {};
 }
 
-Status ask_rolling_tags(registry::Repository& destination, http::Client& client,
-                        const std::vector<std::string>& templates, const std::string& source_tag,
-                        FirstLook& look) {
-  auto rolling = render_rolling_tags(templates, source_tag);
-  if (!rolling) return {};  // render_tags reports it, with the digest at hand
-  for (const auto& tag : *rolling) {
+// `tags` not asked yet → their digests at the destination.
+Status ask_tags(registry::Repository& destination, http::Client& client,
+                const std::vector<std::string>& tags, FirstLook& look) {
+  for (const auto& tag : tags) {
+    if (look.destination_tags.count(tag) != 0) continue;
     auto existing = destination.resolve_digest(client, tag);
     if (!existing) return existing.error();
     look.destination_tags[tag] = *existing;
@@ -46,34 +46,68 @@ Status ask_rolling_tags(registry::Repository& destination, http::Client& client,
   return {};
 }
 
-}  // namespace
-
-bool side_by_side(registry::Repository& source, registry::Repository& destination) {
-  return source.transport().host() != destination.transport().host();
+std::string hex_of(const std::string& digest) {
+  return digest.substr(digest.find(':') + 1);
 }
 
+}  // namespace
+
 Expected<FirstLook> first_look(registry::Repository& source, http::Client& source_client,
-                               const SourcePin& pin, registry::Repository& destination,
-                               http::Client& client,
-                               const std::vector<std::string>& tag_templates) {
+                               registry::Repository& destination, http::Client& client,
+                               const FirstLookRequest& request) {
   FirstLook look;
-  if (!side_by_side(source, destination)) {
-    if (auto status = pin_source(source, source_client, pin, look); !status) return status.error();
-    return look;  // the destination's tags are asked for with the digest's own
+  if (source.transport().host() == destination.transport().host()) {
+    // One registry: two first requests at once would both meet its 401.
+    if (auto status = pin_source(source, source_client, request, look); !status)
+      return status.error();
+    return look;
   }
-  FirstLook rolling;
   const std::string context = util::Log::thread_context();
-  auto pinning = std::async(std::launch::async, [&] {
+  std::future<Expected<registry::Repository::TagList>> listing;
+  if (request.list_source_tags) {
+    listing = std::async(std::launch::async, [&] {
+      util::Log::set_thread_context(context);
+      http::Client own(request.http);
+      return source.list_tags(own, kReferrerTagPages);
+    });
+  }
+  // The source's side: the pin, said as soon as known, then the root's referrers.
+  FirstLook pinned;
+  std::promise<Status> digest;
+  auto digest_known = digest.get_future();
+  auto source_side = std::async(std::launch::async, [&] {
     util::Log::set_thread_context(context);
-    return pin_source(source, source_client, pin, look);
+    Status status;
+    try {
+      status = pin_source(source, source_client, request, pinned);
+    } catch (...) {
+      digest.set_exception(std::current_exception());  // the waiter rethrows it
+      throw;
+    }
+    const bool ok = static_cast<bool>(status);
+    digest.set_value(status);
+    if (ok && request.ask_root_referrers)
+      pinned.root_referrers = source.list_referrers(source_client, pinned.source_digest);
   });
-  const Status asked = ask_rolling_tags(destination, client, tag_templates, pin.tag, rolling);
-  const Status pinned = pinning.get();
+
+  // The destination's side, here: the rolling tags, then those that carry the digest.
+  FirstLook asked;
+  Status destination_status;
+  if (auto rolling = render_rolling_tags(request.tag_templates, request.source_tag); rolling)
+    destination_status = ask_tags(destination, client, *rolling, asked);
+  const Status pin_status = digest_known.get();
+  if (pin_status && destination_status && !request.platform_filter) {
+    auto all = render_tags(request.tag_templates,
+                           TagContext{request.source_tag, hex_of(pinned.source_digest)});
+    if (all) destination_status = ask_tags(destination, client, *all, asked);
+  }
+  source_side.get();
+  if (listing.valid()) pinned.source_tags = listing.get();
   // The source's failure first: it is what the run was about.
-  if (!pinned) return pinned.error();
-  if (!asked) return asked.error();
-  look.destination_tags = std::move(rolling.destination_tags);
-  return look;
+  if (!pin_status) return pin_status.error();
+  if (!destination_status) return destination_status.error();
+  pinned.destination_tags = std::move(asked.destination_tags);
+  return pinned;
 }
 
 }  // namespace ecrm::mirror

@@ -1,7 +1,6 @@
 #include "mirror/mirror.hpp"
 
 #include <chrono>
-#include <future>
 #include <optional>
 #include <set>
 
@@ -77,14 +76,31 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   MirrorResult result;
   result.dry_run = request.dry_run;
 
-  // 1. Pin the source digest; meanwhile the destination says what its rolling tags hold.
-  auto look =
-      first_look(source, source_client,
-                 SourcePin{request.source_reference, request.source_tag, request.pinned_digest},
-                 destination, client, request.tag_templates);
+  // 1. Pin the source digest; meanwhile the destination says what its tags hold, and what the
+  //    referrers check will read of the source is asked for (mirror/first_look.hpp).
+  FirstLookRequest first;
+  first.reference = request.source_reference;
+  first.source_tag = request.source_tag;
+  first.pinned_digest = request.pinned_digest;
+  first.tag_templates = request.tag_templates;
+  first.platform_filter = !request.platforms.empty();
+  const bool referrers = request.referrers.mode != ReferrerMode::Off;
+  first.list_source_tags = referrers && !request.source_hints.listing;
+  // A platform filter writes a new index, which nothing refers to yet; a source known to lack the
+  // API would only answer 404 again.
+  first.ask_root_referrers = referrers && !first.platform_filter &&
+                             !(request.source_hints.api && request.source_hints.api->load() == 2);
+  first.http = request.copy.http;
+  auto look = first_look(source, source_client, destination, client, first);
   if (!look) return look.error();
   result.source_digest = look->source_digest;
   std::optional<Node> root = std::move(look->root);
+  SourceHints hints = request.source_hints;
+  if (look->source_tags) hints.listing = [&look] { return &*look->source_tags; };
+  if (look->root_referrers) {
+    hints.answered_subject = result.source_digest;
+    hints.answered = std::make_shared<const ReferrersAnswer>(std::move(*look->root_referrers));
+  }
   log.info("source " + source.display() + ":" + request.source_reference + " is " +
            result.source_digest);
 
@@ -123,22 +139,6 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
   if (!tags) return tags.error();
   result.tags = *tags;
 
-  // The referrers check reads the source's tag listing; it is asked for now, while the
-  // destination answers for the digest's own tags, unless the run already has it.
-  // Until it is back, source_client is the listing's: only the destination is asked.
-  SourceHints hints = request.source_hints;
-  std::future<Expected<registry::Repository::TagList>> listing_future;
-  std::optional<Expected<registry::Repository::TagList>> listing;
-  if (side_by_side(source, destination) && request.referrers.mode != ReferrerMode::Off &&
-      !hints.listing) {
-    const std::string context = util::Log::thread_context();
-    listing_future = std::async(std::launch::async, [&, context] {
-      util::Log::set_thread_context(context);
-      return source.list_tags(source_client, kReferrerTagPages);
-    });
-    hints.listing = [&]() { return &*listing; };
-  }
-
   // 2. Compare: HEAD every destination tag.
   std::vector<std::string> stale;
   std::set<std::string> existing_elsewhere;  // stale tags that exist, pointing at another digest
@@ -160,7 +160,6 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
                (existing->empty() ? std::string(" does not exist") : " points at " + *existing));
     }
   }
-  if (listing_future.valid()) listing.emplace(listing_future.get());
   if (stale.empty() && !request.force) {
     log.info("every tag already points at " + result.mirrored_digest);
     // The referrers' subjects: the index's children, read from the destination (the same bytes;

@@ -32,7 +32,9 @@ class SourceLister {
   // Everything that refers to `subject`, appended to `found`.
   Status list(const std::string& subject, int depth, std::vector<Found>& found) {
     if (api_ != Api::Absent) {
-      auto listed = source_.list_referrers(client_, subject);
+      auto listed = hints_.answered && subject == hints_.answered_subject
+                        ? *hints_.answered
+                        : source_.list_referrers(client_, subject);
       if (!listed) {
         if (auto failed = failure(listed.error().message); !failed) return failed;
       } else if (!*listed) {

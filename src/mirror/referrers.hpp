@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ struct SourceHints {
   // at its page limit included), used as if the referrers check had asked; null: list them here.
   std::function<const Expected<registry::Repository::TagList>*()> listing;
   std::shared_ptr<std::atomic<int>> api;  // 0 unknown, 1 served, 2 absent
+  // The referrers API's answer for one subject, asked for before the check ran (a single image
+  // asks for its root's while the destination answers for its tags): used as if asked here.
+  std::string answered_subject;
+  std::shared_ptr<const Expected<std::optional<std::vector<oci::Descriptor>>>> answered;
 };
 
 // 20 pages of 1000: the cosign tags of repositories with more tags are looked for one by one.

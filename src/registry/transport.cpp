@@ -70,8 +70,14 @@ bool Transport::learn_challenge(const http::Response& response) {
       if (c.scheme == "basic") chosen = c;
   if (!chosen) return false;
   std::lock_guard lock(mutex_);
+  // Tokens are cached per scope set, so only another realm or service makes them stale: the same
+  // challenge learnt again by a call sent side by side with the first must not throw away the
+  // token that call just fetched.
+  const bool same_issuer = challenge_ && challenge_->scheme == chosen->scheme &&
+                           challenge_->param("realm") == chosen->param("realm") &&
+                           challenge_->param("service") == chosen->param("service");
   challenge_ = std::move(chosen);
-  tokens_.clear();
+  if (!same_issuer) tokens_.clear();
   return true;
 }
 

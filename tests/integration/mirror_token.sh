@@ -49,8 +49,19 @@ grep -q "user=$DST_USER .*granted=mirror/app:[a-z,]*push" "$DST_TOKEN_LOG" ||
 # 2. No-op: nothing written, nothing uploaded.
 registry_mark SRC
 registry_mark DST
+src_tokens_before="$(wc -l <"$SRC_TOKEN_LOG")"
 run_mirror noop "${cross[@]}"
 assert_rc 0 "no-op run"
+# The source's HEAD and its tag listing go out at once, each on its own connection, before either
+# knows the scheme: both may meet the 401 (one request more, for a round trip less where a source
+# needs no token, as MCR's). The token is fetched once and shared; the referrers GET, sent after
+# the HEAD, already carries it.
+unauthorised="$(count_requests SRC 'GET|HEAD' '/v2/library/app/.*' '401')"
+((unauthorised >= 1 && unauthorised <= 2)) ||
+  fail "the source answered $unauthorised requests of the no-op with 401; expected 1 or 2 (the HEAD and the listing)"
+assert_eq 1 "$(($(wc -l <"$SRC_TOKEN_LOG") - src_tokens_before))" "source tokens issued (no-op)"
+assert_requests SRC GET '/v2/library/app/referrers/.*' 0 '401'
+
 assert_eq false "$(output_or_fail changed)" "changed (no-op)"
 assert_eq "" "$(output_or_fail tags-pushed)" "tags-pushed (no-op)"
 assert_requests DST 'PUT|POST|PATCH|DELETE' '.*' 0
