@@ -36,18 +36,14 @@ Status pin_source(registry::Repository& source, http::Client& client,
 
 // `tags` not asked yet → their digests at the destination.
 Status ask_tags(registry::Repository& destination, http::Client& client,
-                const std::vector<std::string>& tags, FirstLook& look) {
+                const std::vector<std::string>& tags, std::map<std::string, std::string>& asked) {
   for (const auto& tag : tags) {
-    if (look.destination_tags.count(tag) != 0) continue;
+    if (asked.count(tag) != 0) continue;
     auto existing = destination.resolve_digest(client, tag);
     if (!existing) return existing.error();
-    look.destination_tags[tag] = *existing;
+    asked[tag] = *existing;
   }
   return {};
-}
-
-std::string hex_of(const std::string& digest) {
-  return digest.substr(digest.find(':') + 1);
 }
 
 }  // namespace
@@ -91,14 +87,14 @@ Expected<FirstLook> first_look(registry::Repository& source, http::Client& sourc
   });
 
   // The destination's side, here: the rolling tags, then those that carry the digest.
-  FirstLook asked;
+  std::map<std::string, std::string> asked;
   Status destination_status;
   if (auto rolling = render_rolling_tags(request.tag_templates, request.source_tag); rolling)
     destination_status = ask_tags(destination, client, *rolling, asked);
   const Status pin_status = digest_known.get();
   if (pin_status && destination_status && !request.platform_filter) {
-    auto all = render_tags(request.tag_templates,
-                           TagContext{request.source_tag, hex_of(pinned.source_digest)});
+    auto all =
+        render_tags(request.tag_templates, tag_context(request.source_tag, pinned.source_digest));
     if (all) destination_status = ask_tags(destination, client, *all, asked);
   }
   source_side.get();
@@ -106,7 +102,7 @@ Expected<FirstLook> first_look(registry::Repository& source, http::Client& sourc
   // The source's failure first: it is what the run was about.
   if (!pin_status) return pin_status.error();
   if (!destination_status) return destination_status.error();
-  pinned.destination_tags = std::move(asked.destination_tags);
+  pinned.destination_tags = std::move(asked);
   return pinned;
 }
 

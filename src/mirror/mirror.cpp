@@ -15,10 +15,6 @@
 namespace ecrm::mirror {
 namespace {
 
-std::string hex_of(const std::string& digest) {
-  return digest.substr(digest.find(':') + 1);
-}
-
 // Referrers travel once their subjects exist at the destination, before any tag moves.
 // `root` gives the index's children; it is called only when they could have referrers.
 Status copy_referrers(registry::Repository& source, registry::Repository& destination,
@@ -134,8 +130,8 @@ Expected<MirrorResult> run_mirror(registry::Repository& source, registry::Reposi
     }
   }
 
-  auto tags = render_tags(request.tag_templates,
-                          TagContext{request.source_tag, hex_of(result.mirrored_digest)});
+  auto tags =
+      render_tags(request.tag_templates, tag_context(request.source_tag, result.mirrored_digest));
   if (!tags) return tags.error();
   result.tags = *tags;
 

@@ -245,6 +245,10 @@ Expected<std::vector<std::string>> render_tags(const std::vector<std::string>& t
   return ordered;
 }
 
+TagContext tag_context(std::string source_tag, const std::string& digest) {
+  return TagContext{std::move(source_tag), digest.substr(digest.find(':') + 1)};
+}
+
 Expected<std::vector<std::string>> render_rolling_tags(const std::vector<std::string>& templates,
                                                        std::string_view source_tag) {
   std::vector<std::string> rolling;

@@ -13,6 +13,9 @@ struct TagContext {
   std::string digest_hex;  // 64 hex of the mirrored digest
 };
 
+// The context for a source tag and a digest as registries write it ("sha256:<64 hex>").
+TagContext tag_context(std::string source_tag, const std::string& digest);
+
 inline const std::vector<std::string> kDefaultTagTemplates = {"{tag}", "{tag}-{digest12}"};
 
 // Checks templates before any network work: unknown placeholder, unbalanced brace, a template

@@ -9,6 +9,7 @@ using ecrm::mirror::kDefaultTagTemplates;
 using ecrm::mirror::render_rolling_tags;
 using ecrm::mirror::render_tag;
 using ecrm::mirror::render_tags;
+using ecrm::mirror::tag_context;
 using ecrm::mirror::TagContext;
 using ecrm::mirror::validate_tag_templates;
 
@@ -175,6 +176,15 @@ TEST_CASE("render_tags orders immutable first and drops duplicates", "[tag_templ
   auto bad = render_tags({"{tag}", "{sha}"}, noble());
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("{sha}"));
+}
+
+TEST_CASE("tag_context takes the hex of a registry digest", "[tag_template]") {
+  auto context = tag_context("noble", "sha256:" + kDigestHex);
+  CHECK(context.tag == "noble");
+  CHECK(context.digest_hex == kDigestHex);
+  auto tags = render_tags(kDefaultTagTemplates, context);
+  REQUIRE(tags.ok());
+  CHECK(*tags == std::vector<std::string>{"noble-3dcb059253b2", "noble"});
 }
 
 TEST_CASE("render_rolling_tags renders only the templates without a digest", "[tag_template]") {
