@@ -62,7 +62,7 @@ test-plain: build
 
 # ThreadSanitizer: the unit tests and the suites whose copies run concurrently (token refresh,
 # cancellation and timeouts included). A race makes ecr-mirror exit 66, which no suite expects.
-TSAN_SUITES = mirror_(plain|basic|token|partial|filter|nested|moving_tag)|cancel|timeouts|aws_.*|ecr_behaviour|iam_least_privilege|referrers|many_images
+TSAN_SUITES = mirror_(plain|basic|token|partial|filter|nested|moving_tag)|cancel|timeouts|tls|aws_.*|ecr_behaviour|iam_least_privilege|referrers|many_images
 sanitize-thread: deps
 	cmake -S . -B $(BUILD)/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRM_TSAN=ON
 	cmake --build $(BUILD)/tsan -j $(JOBS)

@@ -11,6 +11,11 @@ BENCH_SERVER_LIFETIME="${BENCH_SERVER_LIFETIME:-1800}"
 # Seconds one copy may take before it is killed (a hung run must not hang `make bench`).
 BENCH_RUN_TIMEOUT="${BENCH_RUN_TIMEOUT:-300}"
 declare -A REG_ADDR=() REG_LOG=() REG_MARK=() REG_PID=()
+# BENCH_TLS=1: the registries serve HTTPS (and offer h2, as Go does over TLS) with a certificate
+# made by bench_tls_init, which both tools verify: the shape of the real job, where every
+# registry is HTTPS.
+BENCH_TLS="${BENCH_TLS:-0}"
+TLS_DIR=""
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -75,7 +80,24 @@ free_port() {
 }
 
 _registry_answers() {
-  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$1/v2/" 2>/dev/null)" == 200 ]]
+  local scheme=http
+  [[ "$BENCH_TLS" == 1 ]] && scheme=https
+  [[ "$(curl -s -k -o /dev/null -w '%{http_code}' --max-time 1 "$scheme://$1/v2/" 2>/dev/null)" == 200 ]]
+}
+
+# bench_tls_init: a certificate for 127.0.0.1 (server.crt, server.key), the same as a CA for
+# skopeo (certs.d/ca.crt), and trust.pem, the system bundle plus it, for ecr-mirror's
+# SSL_CERT_FILE: a trust store as big as a runner's is part of what a TLS connection costs.
+bench_tls_init() {
+  TLS_DIR="$BENCH_TMP/tls"
+  mkdir -p "$TLS_DIR/certs.d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.crt" 2>/dev/null ||
+    die "openssl could not make the bench's certificate"
+  cp "$TLS_DIR/server.crt" "$TLS_DIR/certs.d/ca.crt"
+  cat /etc/ssl/certs/ca-certificates.crt "$TLS_DIR/server.crt" >"$TLS_DIR/trust.pem" ||
+    die "no system CA bundle at /etc/ssl/certs/ca-certificates.crt"
 }
 
 # registry_start NAME: docker-registry with filesystem storage on a free loopback port. Log level
@@ -103,6 +125,10 @@ http:
   addr: 127.0.0.1:$port
   secret: ecrm-bench-$RANDOM$RANDOM
 EOF
+    if [[ "$BENCH_TLS" == 1 ]]; then
+      printf '  tls:\n    certificate: %s\n    key: %s\n' "$TLS_DIR/server.crt" "$TLS_DIR/server.key" \
+        >>"$dir/config.yml"
+    fi
     : >"$dir/access.log"
     : >"$dir/registry.err"
     setsid timeout --kill-after=5 "$BENCH_SERVER_LIFETIME" docker-registry serve "$dir/config.yml" \

@@ -10,6 +10,7 @@
 #   BENCH_WAN=15:200      wide-area mode: both tools reach each registry through a delay line
 #                         (bench/delay_line.py) holding every chunk 15 ms each way (a 30 ms round
 #                         trip) and pacing each connection to 200 Mbit/s each way; empty: loopback
+#   BENCH_TLS=0           1: HTTPS registries with a certificate made here, verified by both tools
 #   BENCH_STRICT=0        1: exit 3 when a target is NOT MET
 #   BENCH_REPORT=FILE     also write the report there; BENCH_KEEP_TMP=1 keeps the temp dir
 set -euo pipefail
@@ -118,7 +119,7 @@ run_ecrm() {
   repo="dst/${img,,}-${label//[^a-z0-9]/}-r$round"
   registry_mark dst
   timed "$img-$label-r$round" "$ECRM" --source "$TOOL_SRC/src/${img,,}:$TAG" --destination "$TOOL_DST/$repo" \
-    --insecure-registries "$TOOL_SRC,$TOOL_DST" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
+    "${ECRM_NET[@]}" --output-file "$BENCH_TMP/runs/$img-$label-r$round.outputs" "$@"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
   else
@@ -144,7 +145,7 @@ run_skopeo() {
   repo="dst/${img,,}-skopeo-r$round"
   rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
   registry_mark dst
-  timed "$img-skopeo-r$round" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
+  timed "$img-skopeo-r$round" skopeo copy --all "${SKOPEO_NET[@]}" \
     "docker://$TOOL_SRC/src/${img,,}:$TAG" "docker://$TOOL_DST/$repo:$TAG"
   if [[ $M_RC != 0 ]]; then
     status="exit-$M_RC"
@@ -190,7 +191,7 @@ noop_image() {
   registry_mark src
   registry_mark dst
   measure "$img-noop" "$ECRM" --source "$TOOL_SRC/src/${img,,}:$TAG" --destination "$TOOL_DST/$repo" \
-    --insecure-registries "$TOOL_SRC,$TOOL_DST" --output-file "$BENCH_TMP/runs/$img-noop.outputs"
+    "${ECRM_NET[@]}" --output-file "$BENCH_TMP/runs/$img-noop.outputs"
   requests="$BENCH_TMP/runs/$img-noop.requests"
   {
     registry_requests src | sed 's/^/source      /'
@@ -207,7 +208,7 @@ noop_image() {
   local skopeo_repo="${LAST_SKOPEO_REPO[$img]:-}"
   if [[ -n "$skopeo_repo" ]]; then
     rm -f "$BLOB_INFO_CACHE" "$BENCH_TMP/home/.local/share/containers/cache/blob-info-cache-v1.boltdb"
-    timed "$img-skopeo-noop" skopeo copy --all --src-tls-verify=false --dest-tls-verify=false \
+    timed "$img-skopeo-noop" skopeo copy --all "${SKOPEO_NET[@]}" \
       "docker://$TOOL_SRC/src/${img,,}:$TAG" "docker://$TOOL_DST/$skopeo_repo:$TAG"
     [[ $M_RC == 0 ]] && SKOPEO_NOOP_WALL[$img]="$M_WALL"
     say "no-op $img: skopeo's re-run ${M_WALL} s (exit $M_RC)"
@@ -316,6 +317,10 @@ print_report() {
   # Other work on the machine slows both tools; a load well above nproc makes absolute numbers
   # meaningless (ratios suffer less, the tools alternating).
   printf 'load avg:   %s at start, %s at end (1/5/15 min)\n' "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ "$BENCH_TLS" == 1 ]]; then
+    printf 'tls:        HTTPS registries (h2 offered), a certificate made here that both tools verify:\n'
+    printf '            ecr-mirror via SSL_CERT_FILE (the system bundle + it), skopeo via --*-cert-dir\n'
+  fi
   if [[ -n "${BENCH_WAN:-}" ]]; then
     printf 'wide area:  %s ms each way (%s ms round trip), %s Mbit/s per connection and direction;\n' \
       "$WAN_DELAY" "$(awk -v d="$WAN_DELAY" 'BEGIN { print 2 * d }')" "$WAN_MBIT"
@@ -447,6 +452,7 @@ main() {
   fi
   [[ "$WITH_C" == 1 ]] || unset 'IMG_ARGS[C]'
 
+  [[ "$BENCH_TLS" == 1 ]] && bench_tls_init
   registry_start src
   registry_start dst
   SRC="${REG_ADDR[src]}"
@@ -459,6 +465,15 @@ main() {
     delay_line_start src "$SRC" TOOL_SRC
     delay_line_start dst "$DST" TOOL_DST
     say "wide area: ${WAN_DELAY} ms each way, ${WAN_MBIT} Mbit/s per connection; tools use $TOOL_SRC and $TOOL_DST"
+  fi
+  # How each tool reaches the registries: plain HTTP named as such, or TLS verified.
+  if [[ "$BENCH_TLS" == 1 ]]; then
+    ECRM_NET=()
+    SKOPEO_NET=(--src-cert-dir "$TLS_DIR/certs.d" --dest-cert-dir "$TLS_DIR/certs.d")
+    export SSL_CERT_FILE="$TLS_DIR/trust.pem"
+  else
+    ECRM_NET=(--insecure-registries "$TOOL_SRC,$TOOL_DST")
+    SKOPEO_NET=(--src-tls-verify=false --dest-tls-verify=false)
   fi
 
   for img in A B C; do
@@ -476,7 +491,8 @@ main() {
       done
     done
   fi
-  [[ "${BENCH_ECR:-1}" == 1 ]] && ecr_path B
+  # The ECR path's API server (tests/lib/aws_server.py) speaks plain HTTP only.
+  [[ "${BENCH_ECR:-1}" == 1 && "$BENCH_TLS" != 1 ]] && ecr_path B
   if [[ "$WITH_C" == 1 ]]; then
     bench_image C "$C_SKOPEO"
     noop_image C

@@ -1,5 +1,5 @@
 #pragma once
-// One HTTP/1.1 or HTTP/2 exchange at a time on a reused connection. libcurl is used only by
+// One HTTP/1.1 exchange at a time on a reused connection. libcurl is used only by
 // client.cpp. Redirects are never followed here: the registry layer follows them itself so that
 // credentials are dropped when the host changes.
 #include <atomic>

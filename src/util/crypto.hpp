@@ -1,5 +1,5 @@
 #pragma once
-// Hashing and randomness. The only file that includes OpenSSL headers is crypto.cpp.
+// Hashing and randomness. Of util/, only crypto.cpp includes OpenSSL headers.
 #include <cstddef>
 #include <memory>
 #include <string>

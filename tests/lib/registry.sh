@@ -40,9 +40,11 @@ _registry_get() {
 }
 
 # The /v2/ endpoint answers 200 (no auth) or 401 (auth) once the registry is serving.
+# _registry_answers ADDR [SCHEME]: a TLS registry is only asked whether it serves, not trusted.
 _registry_answers() {
   local code
-  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$1/v2/" 2>/dev/null)" || return 1
+  code="$(curl -s -k -o /dev/null -w '%{http_code}' --max-time 1 "${2:-http}://$1/v2/" 2>/dev/null)" ||
+    return 1
   [[ "$code" == 200 || "$code" == 401 ]]
 }
 
@@ -66,7 +68,8 @@ _token_server_start() {
 }
 
 _registry_write_config() {
-  local dir="$1" port="$2" mode="$3" name="$4"
+  local dir="$1" port="$2" mode="$3" name="$4" tls
+  tls="$(_registry_get "$name" TLS)"
   {
     cat <<EOF
 version: 0.1
@@ -87,6 +90,13 @@ http:
   addr: 127.0.0.1:$port
   secret: ecrm-integration-test-secret
 EOF
+    if [[ -n "$tls" ]]; then
+      cat <<EOF
+  tls:
+    certificate: $tls.crt
+    key: $tls.key
+EOF
+    fi
     case "$mode" in
       basic)
         cat <<EOF
@@ -119,6 +129,9 @@ registry_start() {
       --anonymous-pull) anonymous=1 ;;
       --alg) alg="$2"; shift ;;
       --token-lifetime) lifetime="$2"; shift ;;
+      # --tls PREFIX: serve HTTPS (and h2, which Go offers over TLS) with PREFIX.crt, the
+      # certificate chain, and PREFIX.key.
+      --tls) _registry_set "$name" TLS "$2"; shift ;;
       *) fail "registry_start: unknown option $1" ;;
     esac
     shift
@@ -168,7 +181,9 @@ _registry_serve() {
     # docker-registry writes its access log (combined format) on stdout, its own log on stderr.
     start_bg "$dir/registry" docker-registry serve "$dir/config.yml"
     pgid="$BG_PGID"
-    if wait_until 10 _registry_answers "127.0.0.1:$port"; then
+    local scheme=http
+    [[ -n "$(_registry_get "$name" TLS)" ]] && scheme=https
+    if wait_until 10 _registry_answers "127.0.0.1:$port" "$scheme"; then
       _registry_set "$name" ADDR "127.0.0.1:$port"
       _registry_set "$name" LOG "$dir/registry.out"
       _registry_set "$name" DIR "$dir"
