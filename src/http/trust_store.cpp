@@ -10,6 +10,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <system_error>
 
 namespace ecrm::http {
 namespace {
@@ -72,13 +73,21 @@ class Stores {
   std::shared_future<Loaded> get(const std::string& bundle) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = loading_.find(bundle);
-    if (found == loading_.end()) {
-      found = loading_.emplace(bundle, std::async(std::launch::async, load, bundle).share()).first;
-    }
+    if (found == loading_.end()) found = loading_.emplace(bundle, start(bundle)).first;
     return found->second;
   }
 
  private:
+  // A thread that cannot be had (resources exhausted) only loses the head start: the load then
+  // runs in the first handshake that needs it.
+  static std::shared_future<Loaded> start(const std::string& bundle) {
+    try {
+      return std::async(std::launch::async, load, bundle).share();
+    } catch (const std::system_error&) {
+      return std::async(std::launch::deferred, load, bundle).share();
+    }
+  }
+
   std::mutex mutex_;
   std::map<std::string, std::shared_future<Loaded>> loading_;
 };
