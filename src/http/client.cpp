@@ -113,7 +113,8 @@ struct Client::Impl {
   bool reader_aborted = false;
   bool body_too_large = false;
   bool cancelled = false;
-  std::string ca_bundle;    // what the shared trust store is read from
+  std::string ca_bundle;  // what the shared trust store is read from
+  bool trust_prefetched = false;
   std::string trust_error;  // why the trust store could not be given to a connection
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -226,7 +227,10 @@ Expected<Response> Client::send(Request& request) {
   const bool shared_trust = shared().shared_trust;
   // Read while this request resolves the name and connects: the handshake needs it a round trip
   // from now.
-  if (shared_trust && parts->scheme == "https") prefetch_trust_store(s.ca_bundle);
+  if (shared_trust && parts->scheme == "https" && !s.trust_prefetched) {
+    prefetch_trust_store(s.ca_bundle);
+    s.trust_prefetched = true;
+  }
 
   curl_easy_setopt(curl, CURLOPT_SHARE, shared().share);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
