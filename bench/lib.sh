@@ -175,7 +175,8 @@ registry_requests() {
 }
 
 # measure LABEL CMD...: runs CMD under /usr/bin/time -v, bounded by BENCH_RUN_TIMEOUT. Sets
-# M_RC, M_WALL (s), M_RSS (KiB, "Maximum resident set size"), M_CPU (user+sys s), M_OUT, M_ERR.
+# M_RC, M_WALL (s), M_RSS (KiB, "Maximum resident set size"), M_CPU (user+sys s), M_SYS (the
+# kernel's share of it), M_OUT, M_ERR.
 # timeout sits outside time so a kill reaches the whole group, time and the measured command.
 measure() {
   local label="$1" times
@@ -193,6 +194,8 @@ measure() {
   M_RSS="$(awk -F': ' '/Maximum resident set size/ { print $NF }' "$times" 2>/dev/null)"
   M_CPU="$(awk -F': ' '/User time/ { u = $NF } /System time/ { s = $NF } END { printf "%.2f", u + s }' \
     "$times" 2>/dev/null)"
+  M_SYS="$(awk -F': ' '/System time/ { printf "%.2f", $NF }' "$times" 2>/dev/null)"
+  [[ -n "$M_SYS" ]] || M_SYS=NaN
   [[ -n "$M_WALL" ]] || M_WALL=NaN
   [[ -n "$M_RSS" ]] || M_RSS=0
 }

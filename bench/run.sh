@@ -37,7 +37,7 @@ ECRM="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
 check_tools() {
   local tool
-  for tool in docker-registry skopeo curl jq pgrep sha256sum setsid timeout /usr/bin/python3; do
+  for tool in docker-registry skopeo curl jq openssl pgrep sha256sum setsid timeout /usr/bin/python3; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/install-deps.sh installs it)"
   done
   if [[ ! -x /usr/bin/time ]]; then
@@ -84,7 +84,7 @@ RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s
 BAD_RUNS=0    # ecr-mirror copies that failed or produced a different index
 declare -A LAST_GOOD_REPO=() TAG_COUNT=()
 
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
 
 # blob_requests_per_blob IMAGE: the destination's blob requests (HEAD, POST, PATCH, PUT on
 # /blobs/) since its mark, per blob of the image: the round trips a copy pays for each new blob.
@@ -136,7 +136,7 @@ run_ecrm() {
   fi
   local per_blob
   per_blob="$(blob_requests_per_blob "$img")"
-  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob"
+  record "$img" "$label" "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob" "$M_SYS"
   say "$img r$round $label: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $per_blob dst requests/blob, $status"
 }
 
@@ -156,7 +156,7 @@ run_skopeo() {
   fi
   local per_blob
   per_blob="$(blob_requests_per_blob "$img")"
-  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob"
+  record "$img" skopeo "$round" "$M_WALL" "$M_RSS" "$M_CPU" "$status" "$M_REGCPU" "$per_blob" "$M_SYS"
   say "$img r$round skopeo: ${M_WALL} s, $((M_RSS / 1024)) MiB, cpu ${M_CPU} s, registries ${M_REGCPU} s, $per_blob dst requests/blob, $status"
 }
 
@@ -177,7 +177,7 @@ bench_image() {
   done
 }
 
-declare -A NOOP_PROG=() NOOP_LOG=() NOOP_NOPING=() NOOP_WALL=() NOOP_CHANGED=()
+declare -A NOOP_PROG=() NOOP_LOG=() NOOP_NOPING=() NOOP_WALL=() NOOP_CHANGED=() NOOP_RSS=()
 declare -A LAST_SKOPEO_REPO=() SKOPEO_NOOP_WALL=()
 
 # noop_image IMAGE: re-runs ecr-mirror against a repository it already mirrored and counts its
@@ -198,6 +198,7 @@ noop_image() {
     registry_requests dst | sed 's/^/destination /'
   } >"$requests"
   NOOP_WALL[$img]="$M_WALL"
+  NOOP_RSS[$img]="$M_RSS"
   NOOP_PROG[$img]="$(grep -oE '[0-9]+ registry requests' "$M_ERR" | tail -n 1 | cut -d' ' -f1)"
   [[ -n "${NOOP_PROG[$img]}" && $M_RC == 0 ]] || NOOP_PROG[$img]="-"
   NOOP_LOG[$img]="$(grep -c . "$requests" || true)"
@@ -222,7 +223,7 @@ if [[ -n "${BENCH_WAN:-}" ]]; then
   [[ "$BENCH_WAN" =~ ^([0-9.]+):([0-9.]+)$ ]] || die "BENCH_WAN must be MS:MBIT (e.g. 15:200), got '$BENCH_WAN'"
   WAN_DELAY="${BASH_REMATCH[1]}" WAN_MBIT="${BASH_REMATCH[2]}"
 fi
-declare -A DELAY_CPU_FILE=() DELAY_PID=()
+declare -A DELAY_PID=()
 # delay_line_start NAME UPSTREAM VAR: a delay line in front of UPSTREAM; its address into VAR (not
 # printed: a command substitution's subshell would lose the process bookkeeping).
 delay_line_start() {
@@ -234,7 +235,6 @@ delay_line_start() {
   BENCH_PGIDS+=("$!")
   for ((i = 0; i < 100; i++)); do [[ -s "$dir/ready.json" ]] && break; sleep 0.05; done
   [[ -s "$dir/ready.json" ]] || die "delay line $name did not start: $(cat "$dir/err")"
-  DELAY_CPU_FILE[$name]="$dir/cpu"
   DELAY_PID[$name]="$(jq -r .pid "$dir/ready.json")"
   printf -v "$3" '127.0.0.1:%s' "$(jq -r .port "$dir/ready.json")"
 }
@@ -328,11 +328,11 @@ print_report() {
   fi
   printf '\n' 
 
-  local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %7s %6s %7s %7s %8s\n'
+  local row='%-3s %-24s %-16s %4s %-3s %7s %7s %7s %6s %6s %7s %6s %7s %7s %8s\n'
   # shellcheck disable=SC2059  # the format is the constant above
-  printf "$row" img shape tool runs ok 'wall s' 'RSS MiB' maxRSS 'CPU s' 'reg CPU' 'MiB/s' 'wall/sk' 'RSS/sk' 'req/blob'
+  printf "$row" img shape tool runs ok 'wall s' 'RSS MiB' maxRSS 'CPU s' 'sys s' 'reg CPU' 'MiB/s' 'wall/sk' 'RSS/sk' 'req/blob'
   # shellcheck disable=SC2059
-  printf "$row" '' '' '' '' '' median median '' median median '' ratio ratio median
+  printf "$row" '' '' '' '' '' median median '' median median median '' ratio ratio median
   for img in A B C; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     swall="$(stats "$img" skopeo 4)"
@@ -351,23 +351,25 @@ print_report() {
       fi
       # shellcheck disable=SC2059
       printf "$row" "$img" "${IMG_SHAPE[$img]}" "$tool" "$runs" "$good" "$wall" "$(kib_to_mib "$rss")" \
-        "$(max_rss_mib "$img" "$tool")" "$(stats "$img" "$tool" 6)" "$(stats "$img" "$tool" 8)" "$rate" \
+        "$(max_rss_mib "$img" "$tool")" "$(stats "$img" "$tool" 6)" "$(stats "$img" "$tool" 10)" \
+        "$(stats "$img" "$tool" 8)" "$rate" \
         "$wall_ratio" "$rss_ratio" "$(stats "$img" "$tool" 9)"
     done < <(awk -F'\t' -v i="$img" '$1 == i { print $2 }' "$RESULTS" | awk '!seen[$0]++')
   done
   printf '(ok: ecr-mirror runs whose destination serves the source index digest; skopeo copies are\n'
   printf ' checked the same way but a differing skopeo index only shows in the ok column.\n'
-  printf ' medians over ok runs; maxRSS is the largest peak over ok runs; CPU s is the tool user+sys time;\n'
+  printf ' medians over ok runs; maxRSS is the largest peak over ok runs; CPU s is the tool user+sys time,\n'
+  printf ' sys s the kernel part of it (sockets, scheduling, page faults);\n'
   printf ' reg CPU is what both registries burnt meanwhile, on the same %s cores; ratios are ecr-mirror/skopeo;\n' "$(nproc)"
   printf ' req/blob: destination requests on /blobs/ (HEAD, POST, PATCH, PUT) per blob of a first copy.)\n\n'
   print_ecr_path
 
   printf 'no-op re-run against an already-mirrored destination:\n'
-  printf '%-3s %8s %8s %14s %16s %8s\n' img 'wall s' changed 'program count' 'access-log count' 'w/o /v2/'
+  printf '%-3s %8s %8s %8s %14s %16s %8s\n' img 'wall s' 'RSS MiB' changed 'program count' 'access-log count' 'w/o /v2/'
   for img in A B C; do
     [[ -n "${NOOP_WALL[$img]:-}" ]] || continue
-    printf '%-3s %8s %8s %14s %16s %8s\n' "$img" "${NOOP_WALL[$img]}" "${NOOP_CHANGED[$img]:-?}" \
-      "${NOOP_PROG[$img]}" "${NOOP_LOG[$img]}" "${NOOP_NOPING[$img]}"
+    printf '%-3s %8s %8s %8s %14s %16s %8s\n' "$img" "${NOOP_WALL[$img]}" "$(kib_to_mib "${NOOP_RSS[$img]}")" \
+      "${NOOP_CHANGED[$img]:-?}" "${NOOP_PROG[$img]}" "${NOOP_LOG[$img]}" "${NOOP_NOPING[$img]}"
   done
   for img in A B C; do
     [[ -s "$BENCH_TMP/runs/$img-noop.requests" ]] || continue
@@ -379,17 +381,74 @@ print_report() {
   print_targets
 }
 
+# ------------------------------------------------------------------ floors
+
+SHA_MBPS=""
+# measure_hash_rate: SHA-256 throughput of this machine in MB/s, through the libcrypto ecr-mirror
+# hashes with (EVP, 16 KiB updates, about what one read from a socket hands it).
+measure_hash_rate() {
+  SHA_MBPS="$(openssl speed -evp sha256 -bytes 16384 -seconds 2 2>/dev/null |
+    awk '$1 == "sha256" { v = $NF; sub(/k$/, "", v); printf "%.0f", v / 1000 }')"
+  [[ "$SHA_MBPS" =~ ^[0-9]+$ && "$SHA_MBPS" != 0 ]] || SHA_MBPS=""
+}
+
+# hash_floor IMAGE: CPU seconds that hashing the image's bytes once takes ("-" if not measured).
+hash_floor() {
+  awk -v b="${IMG_BYTES[$1]}" -v r="${SHA_MBPS:--}" 'BEGIN {
+    if (r == "-") print "-"; else printf "%.3f\n", b / (r * 1e6) }'
+}
+
+# noop_round_trips: the round trips an unchanged re-run cannot do without, one after another:
+# the connection, the source's manifest HEAD, then the referrers of the digest it answers (the
+# destination's tag HEADs run beside them); one more for the TLS 1.3 handshake.
+noop_round_trips() { if [[ "$BENCH_TLS" == 1 ]]; then echo 4; else echo 3; fi; }
+
+# noop_floor_ratio IMAGE: those round trips over skopeo's unchanged re-run ("-" on loopback).
+noop_floor_ratio() {
+  [[ -n "$WAN_DELAY" && -n "${SKOPEO_NOOP_WALL[$1]:-}" ]] || {
+    echo -
+    return
+  }
+  awk -v n="$(noop_round_trips)" -v d="$WAN_DELAY" -v s="${SKOPEO_NOOP_WALL[$1]}" \
+    'BEGIN { printf "%.2f\n", n * 2 * d / 1000 / s }'
+}
+
+print_floors() {
+  local img hash
+  printf 'floors: what no copy that checks every byte can go below on this machine and path\n'
+  printf '  SHA-256 here: %s MB/s (openssl speed -evp sha256, 16 KiB blocks)\n' "${SHA_MBPS:-not measured}"
+  for img in A B C; do
+    [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
+    hash="$(hash_floor "$img")"
+    printf '  %s: hashing its %s MiB once takes %s s of CPU, %s x skopeo'"'"'s CPU (%s s); ecr-mirror used %s s, %s s of it in the kernel\n' \
+      "$img" "$((IMG_BYTES[$img] / MIB))" "$hash" "$(ratio "$hash" "$(stats "$img" skopeo 6)")" \
+      "$(stats "$img" skopeo 6)" "$(stats "$img" ecr-mirror 6)" "$(stats "$img" ecr-mirror 10)"
+  done
+  if [[ -n "$WAN_DELAY" ]]; then
+    printf '  unchanged re-run: %s round trips of %s ms in sequence (connect, %smanifest HEAD, referrers of its digest)\n' \
+      "$(noop_round_trips)" "$((2 * ${WAN_DELAY%.*}))" "$([[ "$BENCH_TLS" == 1 ]] && echo 'TLS handshake, ')"
+  fi
+  for img in A B C; do
+    [[ -n "${NOOP_RSS[$img]:-}" ]] || continue
+    printf '  peak RSS with no transfer in flight (the no-op of %s): %s MiB\n' "$img" "$(kib_to_mib "${NOOP_RSS[$img]}")"
+    break
+  done
+  printf '\n'
+}
+
 UNMET=0
+# target_line WHAT VALUE OP LIMIT [FLOOR]: FLOOR is the floor above for the same quantity.
 target_line() {
-  local what="$1" value="$2" op="$3" limit="$4" v
+  local what="$1" value="$2" op="$3" limit="$4" floor="${5:-}" v
   v="$(verdict "$value" "$op" "$limit")"
   [[ "$v" == MET ]] || UNMET=$((UNMET + 1))
-  printf '%-52s %8s %4s %-6s %s\n' "$what" "$value" "$op" "$limit" "$v"
+  printf '%-52s %8s %4s %-6s %-12s %s\n' "$what" "$value" "$op" "$limit" "$v" "${floor:+floor $floor}"
 }
 
 print_targets() {
   local img limit
-  printf '%-52s %8s %4s %-6s %s\n' target value '' limit verdict
+  print_floors
+  printf '%-52s %8s %4s %-6s %-12s %s\n' target value '' limit verdict ''
   for img in A B; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     limit=0.70
@@ -404,18 +463,20 @@ print_targets() {
   done
   for img in A B C; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
-    target_line "$img: ecr-mirror peak RSS MiB (largest of ok runs)" "$(max_rss_mib "$img" ecr-mirror)" '<=' 16
+    target_line "$img: ecr-mirror peak RSS MiB (largest of ok runs)" "$(max_rss_mib "$img" ecr-mirror)" '<=' 16 \
+      "$(kib_to_mib "${NOOP_RSS[$img]:--}")"
   done
   for img in A B C; do
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     # Own CPU (user+sys) per GB copied, against skopeo's for the same copy (issue 12: <= 0.3).
     target_line "$img: CPU ecr-mirror / skopeo (medians)" \
-      "$(ratio "$(stats "$img" ecr-mirror 6)" "$(stats "$img" skopeo 6)")" '<=' 0.30
+      "$(ratio "$(stats "$img" ecr-mirror 6)" "$(stats "$img" skopeo 6)")" '<=' 0.30 \
+      "$(ratio "$(hash_floor "$img")" "$(stats "$img" skopeo 6)")"
   done
   for img in A B C; do
     [[ -n "${NOOP_WALL[$img]:-}" && -n "${SKOPEO_NOOP_WALL[$img]:-}" ]] || continue
     target_line "$img: unchanged re-run wall ecr-mirror / skopeo" \
-      "$(ratio "${NOOP_WALL[$img]}" "${SKOPEO_NOOP_WALL[$img]}")" '<=' 0.10
+      "$(ratio "${NOOP_WALL[$img]}" "${SKOPEO_NOOP_WALL[$img]}")" '<=' 0.10 "$(noop_floor_ratio "$img")"
   done
   for img in A B C; do
     [[ -n "${NOOP_WALL[$img]:-}" ]] || continue
@@ -439,6 +500,7 @@ main() {
   LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
   check_tools
   bench_init
+  measure_hash_rate
   RESULTS="$BENCH_TMP/results.tsv"
   : >"$RESULTS"
 
