@@ -6,6 +6,7 @@
 #   BENCH_ROUNDS=3        rounds per image (each round runs both tools, the order alternating)
 #   BENCH_SWEEP="8 16 32" --concurrency values tried on image B (empty: no sweep)
 #   BENCH_C=1             image C (one 1 GiB layer); BENCH_C_BYTES its size; BENCH_C_SKOPEO=1
+#   BENCH_SHRINK=1        divide A's and B's layer sizes by this (a quick check of the bench itself)
 #   BENCH_ECR=1           image B once more with the destination played as private ECR
 #   BENCH_WAN=15:200      wide-area mode: both tools reach each registry through a delay line
 #                         (bench/delay_line.py) holding every chunk 15 ms each way (a 30 ms round
@@ -29,11 +30,13 @@ TAG=bench
 # skopeo mounts blobs it remembers from earlier copies; every skopeo run must start cold.
 BLOB_INFO_CACHE=/var/lib/containers/cache/blob-info-cache-v1.boltdb
 MIB=$((1 << 20))
+SHRINK="${BENCH_SHRINK:-1}"
 
 [[ $# -eq 1 ]] || die "usage: bench/run.sh PATH_TO_ECR_MIRROR"
 [[ -x "$1" ]] || die "$1 is not an executable file (build ecr-mirror first)"
 ECRM="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
+[[ "$SHRINK" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SHRINK must be a positive integer, got '$SHRINK'"
 
 check_tools() {
   local tool
@@ -50,8 +53,8 @@ check_tools() {
 # ------------------------------------------------------------------ images
 
 declare -A IMG_ARGS=(
-  [A]="--platforms linux/amd64,linux/arm64 --layers 5 --layer-size $((30 * MIB)) --seed 101"
-  [B]="--platforms linux/amd64,linux/arm64 --layers 50 --layer-size $((3 * MIB)) --seed 102"
+  [A]="--platforms linux/amd64,linux/arm64 --layers 5 --layer-size $((30 * MIB / SHRINK)) --seed 101"
+  [B]="--platforms linux/amd64,linux/arm64 --layers 50 --layer-size $((3 * MIB / SHRINK)) --seed 102"
   # make_image accepts a single platform, so C is one 1 GiB layer, not 2 x 512 MiB.
   [C]="--platforms linux/amd64 --layers 1 --layer-size $C_BYTES --seed 103"
 )
@@ -68,7 +71,11 @@ prepare_image() {
   IMG_DIGEST[$name]="$(jq -r .index_digest "$BENCH_TMP/summary-$name.json")"
   IMG_BLOBS[$name]="$(jq -r '.blobs | length' "$BENCH_TMP/summary-$name.json")"
   IMG_BYTES[$name]="$(du -sb "$layout/blobs" | cut -f1)"
-  IMG_SHAPE[$name]="${args[1]//linux\//} x ${args[3]} x $((args[5] / MIB)) MiB"
+  if ((args[5] >= MIB)); then
+    IMG_SHAPE[$name]="${args[1]//linux\//} x ${args[3]} x $((args[5] / MIB)) MiB"
+  else
+    IMG_SHAPE[$name]="${args[1]//linux\//} x ${args[3]} x $((args[5] / 1024)) KiB"
+  fi
   skopeo copy --quiet --all --dest-tls-verify=false "oci:$layout:$TAG" \
     "docker://$SRC/src/${name,,}:$TAG" >"$BENCH_TMP/seed-$name.log" 2>&1 ||
     die "seeding image $name failed: $(tail -n 5 "$BENCH_TMP/seed-$name.log")"
@@ -421,7 +428,7 @@ print_floors() {
     [[ -n "${IMG_DIGEST[$img]:-}" ]] || continue
     hash="$(hash_floor "$img")"
     printf '  %s: hashing its %s MiB once takes %s s of CPU, %s x skopeo'"'"'s CPU (%s s); ecr-mirror used %s s, %s s of it in the kernel\n' \
-      "$img" "$((IMG_BYTES[$img] / MIB))" "$hash" "$(ratio "$hash" "$(stats "$img" skopeo 6)")" \
+      "$img" "$(awk -v b="${IMG_BYTES[$img]}" 'BEGIN { printf "%.1f", b / 1048576 }')" "$hash" "$(ratio "$hash" "$(stats "$img" skopeo 6)")" \
       "$(stats "$img" skopeo 6)" "$(stats "$img" ecr-mirror 6)" "$(stats "$img" ecr-mirror 10)"
   done
   if [[ -n "$WAN_DELAY" ]]; then
