@@ -87,7 +87,7 @@ prepare_image() {
 
 # ------------------------------------------------------------------ runs
 
-RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s dst_blob_requests_per_blob
+RESULTS=""    # TSV: image tool round wall_s rss_kib cpu_s status registry_cpu_s dst_blob_requests_per_blob sys_s
 BAD_RUNS=0    # ecr-mirror copies that failed or produced a different index
 declare -A LAST_GOOD_REPO=() TAG_COUNT=()
 
@@ -433,7 +433,8 @@ print_floors() {
   done
   if [[ -n "$WAN_DELAY" ]]; then
     printf '  unchanged re-run: %s round trips of %s ms in sequence (connect, %smanifest HEAD, referrers of its digest)\n' \
-      "$(noop_round_trips)" "$((2 * ${WAN_DELAY%.*}))" "$([[ "$BENCH_TLS" == 1 ]] && echo 'TLS handshake, ')"
+      "$(noop_round_trips)" "$(awk -v d="$WAN_DELAY" 'BEGIN { print 2 * d }')" \
+      "$(if [[ "$BENCH_TLS" == 1 ]]; then echo 'TLS handshake, '; fi)"
   fi
   for img in A B C; do
     [[ -n "${NOOP_RSS[$img]:-}" ]] || continue
